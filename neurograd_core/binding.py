@@ -1,0 +1,134 @@
+"""Turn a registered ``Op`` into methods and operators of ``Value``.
+
+Each factory builds one function per op (not per node). The fast branch of
+each method creates the node directly; ``apply`` handles attributes and the
+``no_grad`` / ``detect_anomaly`` modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from neurograd_core.modes import state
+from neurograd_core.op import Op
+from neurograd_core.value import Value, apply, as_float
+
+# Op names that back Python operators: name -> (method, reflected method or None).
+OPERATORS: dict[str, tuple[str, str | None]] = {
+    "add": ("__add__", "__radd__"),
+    "sub": ("__sub__", "__rsub__"),
+    "mul": ("__mul__", "__rmul__"),
+    "div": ("__truediv__", "__rtruediv__"),
+    "neg": ("__neg__", None),
+    "pow": ("__pow__", None),  # Value ** number: the exponent is an attribute
+    "power": ("power", "__rpow__"),  # Value ** Value and number ** Value
+}
+
+
+def _operand(other: Any) -> Value | None:
+    """``other`` as a Value for an arithmetic operator, or None if it is not a number."""
+    if isinstance(other, Value):
+        return other
+    try:
+        return Value(as_float(other))
+    except TypeError:
+        return None
+
+
+def unary_method(op: Op) -> Callable[..., Value]:
+    forward = op.forward
+
+    def method(self: Value, **attrs: Any) -> Value:
+        if attrs or not state.fast:
+            return apply(op, self, **attrs)
+        return Value(forward(self.data), (self,), op)
+
+    return method
+
+
+def binary_method(op: Op) -> Callable[..., Any]:
+    forward = op.forward
+
+    def method(self: Value, other: Any) -> Any:
+        if type(other) is not Value:
+            other = _operand(other)
+            if other is None:
+                return NotImplemented
+        if not state.fast:
+            return apply(op, self, other)
+        return Value(forward(self.data, other.data), (self, other), op)
+
+    return method
+
+
+def reflected_method(op: Op) -> Callable[..., Any]:
+    """``number <op> value``: the number is the first input."""
+    forward = op.forward
+
+    def method(self: Value, other: Any) -> Any:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        if not state.fast:
+            return apply(op, other, self)
+        return Value(forward(other.data, self.data), (other, self), op)
+
+    return method
+
+
+def nary_method(op: Op) -> Callable[..., Value]:
+    def method(self: Value, *others: Any, **attrs: Any) -> Value:
+        return apply(op, self, *others, **attrs)
+
+    return method
+
+
+def pow_method(op: Op) -> Callable[..., Any]:
+    """``value ** exponent``: a number exponent is an attribute, a Value exponent is an input."""
+
+    def __pow__(self: Value, exponent: Any) -> Any:
+        if isinstance(exponent, Value):
+            power = getattr(Value, "power", None)
+            if power is None:
+                raise TypeError("Value ** Value needs the op 'power', which no plugin registered")
+            return power(self, exponent)
+        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+            return apply(op, self, exponent=exponent)
+        try:
+            return apply(op, self, exponent=as_float(exponent))
+        except TypeError:
+            return NotImplemented
+
+    return __pow__
+
+
+def bind(op: Op) -> list[str]:
+    """Attach ``op`` to ``Value``; returns the attribute names it set."""
+    bound: dict[str, Callable[..., Any]] = {}
+    if op.name == "pow":
+        bound["__pow__"] = pow_method(op)
+    elif op.name in OPERATORS:
+        method, reflected = OPERATORS[op.name]
+        bound[method] = unary_method(op) if op.arity == 1 else binary_method(op)
+        if reflected is not None:
+            bound[reflected] = reflected_method(op)
+    if op.name not in bound:
+        if op.arity == 1:
+            bound[op.name] = unary_method(op)
+        elif op.arity == 2:
+            bound[op.name] = binary_method(op)
+        else:
+            bound[op.name] = nary_method(op)
+    for name, function in bound.items():
+        function.__name__ = name
+        function.__qualname__ = f"Value.{name}"
+        function.__doc__ = f"Apply the registered op {op.name!r}."
+        setattr(Value, name, function)
+    return list(bound)
+
+
+def unbind(names: list[str]) -> None:
+    for name in names:
+        if name in Value.__dict__:
+            delattr(Value, name)

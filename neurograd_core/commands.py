@@ -1,0 +1,43 @@
+"""Bundled plugin: the ``neurograd plugins`` command, contributed like any other command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from neurograd_core.hookspecs import hookimpl
+
+
+def _configure_plugins(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+
+
+def _run_plugins(args: argparse.Namespace) -> int:
+    from neurograd_core.plugins import plugin_infos
+
+    infos = plugin_infos()
+    if args.json:
+        print(json.dumps([asdict(info) for info in infos], indent=2))
+        return 0
+    for info in infos:
+        origin = "bundled" if info.bundled else "third-party"
+        print(f"{info.name}  ({info.distribution} {info.version}, {origin}, {info.module})")
+        print(f"  hooks:    {', '.join(info.hooks) or '-'}")
+        print(f"  ops:      {', '.join(info.ops) or '-'}")
+        print(f"  commands: {', '.join(info.commands) or '-'}")
+        if info.error:
+            print(f"  error:    {info.error}")
+    return 0
+
+
+@hookimpl
+def register_commands(register: Callable[..., Any]) -> None:
+    register(
+        "plugins",
+        _run_plugins,
+        help="list plugins, their ops, commands and load errors",
+        configure=_configure_plugins,
+    )

@@ -1,0 +1,218 @@
+"""Finding and loading plugins: every entry point in the ``neurograd`` group, one at a time.
+
+Bundled plugins are found exactly as a third party's are. A plugin that fails
+to import or to register is rolled back and reported (a warning naming its
+distribution), and loading goes on; ``NEUROGRAD_STRICT_PLUGINS=1`` raises
+instead. ``NEUROGRAD_LOAD_PLUGINS`` picks third-party distributions: unset
+loads all, empty loads none, ``a,b`` loads those two. Both are read when
+plugins load, not at import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from neurograd_core import hookspecs
+from neurograd_core.errors import OpConflictError, PluginLoadError
+from neurograd_core.op import Op
+from neurograd_core.registry import registry
+
+ENTRY_POINT_GROUP = "neurograd"
+DISTRIBUTION = "neurograd-engine"
+HOOK_NAMES = ("register_ops", "register_commands")
+
+
+class PluginWarning(UserWarning):
+    """A plugin was skipped because it failed to load."""
+
+
+@dataclass
+class Command:
+    """A ``neurograd`` subcommand contributed through ``register_commands``."""
+
+    name: str
+    run: Callable[[Any], int | None]
+    help: str = ""
+    configure: Callable[[Any], None] | None = None
+    provider: str = ""
+
+
+@dataclass
+class PluginInfo:
+    """What ``neurograd plugins`` shows about one entry point."""
+
+    name: str
+    distribution: str
+    version: str
+    module: str
+    bundled: bool
+    hooks: list[str] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    error: str | None = None
+    loaded: bool = False
+
+
+@dataclass
+class _Loaded:
+    manager: pluggy.PluginManager
+    plugins: list[PluginInfo]
+    commands: dict[str, Command]
+
+
+_loaded: _Loaded | None = None
+
+
+def normalize(distribution: str) -> str:
+    """A distribution name as packaging compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def _wanted_distributions() -> set[str] | None:
+    """The third-party distributions to load; None means all of them."""
+    chosen = os.environ.get("NEUROGRAD_LOAD_PLUGINS")
+    if chosen is None:
+        return None
+    return {normalize(name) for name in chosen.split(",") if name.strip()}
+
+
+def _strict() -> bool:
+    return os.environ.get("NEUROGRAD_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes")
+
+
+def _sorted_entry_points() -> list[metadata.EntryPoint]:
+    """Bundled plugins first, then the rest by distribution: a deterministic load order."""
+
+    def key(ep: metadata.EntryPoint) -> tuple[bool, str, str]:
+        dist = normalize(ep.dist.name) if ep.dist else ""
+        return (dist != DISTRIBUTION, dist, ep.name)
+
+    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=key)
+
+
+def _load_one(
+    manager: pluggy.PluginManager,
+    info: PluginInfo,
+    ep: metadata.EntryPoint,
+    commands: dict[str, Command],
+) -> None:
+    """Import and register one plugin; on any error undo what it registered, then re-raise."""
+    added_commands: list[str] = []
+    try:
+        module = ep.load()
+        if manager.has_plugin(info.name):
+            raise PluginLoadError(f"another plugin already uses the name {info.name!r}")
+        manager.register(module, name=info.name)
+        info.hooks = [h for h in HOOK_NAMES if hasattr(module, h)]
+        others = [p for p in manager.get_plugins() if p is not module]
+
+        def register_op(op: Op, replace: bool = False) -> Op:
+            return registry.register(op, provider=info.name, replace=replace)
+
+        def register_command(
+            name: str,
+            run: Callable[[Any], int | None],
+            help: str = "",
+            configure: Callable[[Any], None] | None = None,
+        ) -> None:
+            if name in commands:
+                raise OpConflictError(
+                    f"command {name!r} is already provided by {commands[name].provider!r}; "
+                    f"{info.name!r} tried to provide it too"
+                )
+            commands[name] = Command(name, run, help, configure, info.name)
+            added_commands.append(name)
+
+        manager.subset_hook_caller("register_ops", others)(register=register_op)
+        manager.subset_hook_caller("register_commands", others)(register=register_command)
+    except BaseException:
+        for name in registry.ops_from(info.name):
+            registry.unregister(name)
+        for name in added_commands:
+            del commands[name]
+        if manager.has_plugin(info.name):
+            manager.unregister(name=info.name)
+        raise
+    info.ops = registry.ops_from(info.name)
+    info.commands = added_commands
+    info.loaded = True
+
+
+def load_plugins() -> list[PluginInfo]:
+    """(Re)load every plugin the environment selects; returns what was found.
+
+    Ops registered from user code with ``register_op`` are kept.
+    """
+    global _loaded
+    if _loaded is not None:
+        for info in _loaded.plugins:
+            for name in registry.ops_from(info.name):
+                registry.unregister(name)
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    wanted, strict = _wanted_distributions(), _strict()
+    plugins: list[PluginInfo] = []
+    commands: dict[str, Command] = {}
+    _loaded = _Loaded(manager, plugins, commands)
+    for ep in _sorted_entry_points():
+        dist = ep.dist.name if ep.dist else "<unknown>"
+        info = PluginInfo(
+            name=ep.name,
+            distribution=dist,
+            version=ep.dist.version if ep.dist else "",
+            module=ep.value,
+            bundled=normalize(dist) == DISTRIBUTION,
+        )
+        if not info.bundled and wanted is not None and normalize(dist) not in wanted:
+            info.error = "not loaded: excluded by NEUROGRAD_LOAD_PLUGINS"
+            plugins.append(info)
+            continue
+        plugins.append(info)
+        try:
+            _load_one(manager, info, ep, commands)
+        except Exception as err:
+            info.error = f"{type(err).__name__}: {err}"
+            message = (
+                f"Neurograd plugin {ep.name!r} from distribution {dist!r} "
+                f"failed to load: {info.error}"
+            )
+            if strict:
+                raise PluginLoadError(message) from err
+            warnings.warn(message + " (skipped)", PluginWarning, stacklevel=2)
+    if not any(p.bundled and p.loaded for p in plugins):
+        warnings.warn(
+            f"no bundled Neurograd plugin was found: is the {DISTRIBUTION!r} distribution "
+            "installed (pip install -e .)? Value has no arithmetic without it.",
+            PluginWarning,
+            stacklevel=2,
+        )
+    return plugins
+
+
+def _current() -> _Loaded:
+    if _loaded is None:
+        load_plugins()
+    assert _loaded is not None
+    return _loaded
+
+
+def plugin_infos() -> list[PluginInfo]:
+    """Every plugin found at the last load, loaded or not."""
+    return list(_current().plugins)
+
+
+def commands() -> dict[str, Command]:
+    """The ``neurograd`` subcommands, by name."""
+    return dict(_current().commands)
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    return _current().manager
