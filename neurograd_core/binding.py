@@ -2,7 +2,7 @@
 
 Each factory builds one function per op (not per node). The fast branch of
 each method creates the node directly; ``apply`` handles attributes and the
-``no_grad`` / ``detect_anomaly`` modes.
+``no_grad`` / ``detect_anomaly`` modes (see ``modes.active``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from neurograd_core.modes import state
+from neurograd_core import modes
 from neurograd_core.op import Op
 from neurograd_core.value import Value, apply, as_float
 
@@ -40,7 +40,7 @@ def unary_method(op: Op) -> Callable[..., Value]:
     forward = op.forward
 
     def method(self: Value, **attrs: Any) -> Value:
-        if attrs or not state.fast:
+        if attrs or modes.active:
             return apply(op, self, **attrs)
         return Value(forward(self.data), (self,), op)
 
@@ -55,7 +55,7 @@ def binary_method(op: Op) -> Callable[..., Any]:
             other = _operand(other)
             if other is None:
                 return NotImplemented
-        if not state.fast:
+        if modes.active:
             return apply(op, self, other)
         return Value(forward(self.data, other.data), (self, other), op)
 
@@ -70,7 +70,7 @@ def reflected_method(op: Op) -> Callable[..., Any]:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        if not state.fast:
+        if modes.active:
             return apply(op, other, self)
         return Value(forward(other.data, self.data), (other, self), op)
 
@@ -87,7 +87,12 @@ def nary_method(op: Op) -> Callable[..., Value]:
 def pow_method(op: Op) -> Callable[..., Any]:
     """``value ** exponent``: a number exponent is an attribute, a Value exponent is an input."""
 
+    forward = op.forward
+
     def __pow__(self: Value, exponent: Any) -> Any:
+        if (type(exponent) is int or type(exponent) is float) and not modes.active:
+            configured = op.with_attrs({"exponent": exponent})
+            return Value(forward(self.data, exponent=exponent), (self,), configured)
         if isinstance(exponent, Value):
             power = getattr(Value, "power", None)
             if power is None:

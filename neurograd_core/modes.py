@@ -1,25 +1,25 @@
 """Thread-local switches that change how nodes are built: ``no_grad`` and ``detect_anomaly``.
 
-Both are read on the hot path, so the state is one thread-local object whose
-``fast`` flag is True exactly when neither switch is on; node creation checks
-that single attribute and only takes the slow path when it is False.
+Node creation is the hot path and a thread-local lookup costs more than the
+rest of a node's bookkeeping, so the methods first read ``active``: the number
+of these blocks open in any thread. Only while it is non-zero do they take the
+general path, which reads this thread's own ``state``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+
+active = 0  # no_grad / detect_anomaly blocks currently open, over all threads
+_active_lock = threading.Lock()
 
 
 class _ThreadState(threading.local):
     # Class attributes are the defaults every new thread starts with.
     grad_enabled: bool = True
     anomaly: bool = False
-    fast: bool = True
-
-    def refresh(self) -> None:
-        self.fast = self.grad_enabled and not self.anomaly
 
 
 state = _ThreadState()
@@ -36,29 +36,28 @@ def is_anomaly_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _switched(name: str, value: bool) -> Iterator[None]:
+    global active
+    previous = getattr(state, name)
+    with _active_lock:
+        active += 1
+    setattr(state, name, value)
+    try:
+        yield
+    finally:
+        setattr(state, name, previous)
+        with _active_lock:
+            active -= 1
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Compute values without recording the graph, as ``torch.no_grad`` does.
 
     Results are leaves: they have no children and ``backward()`` stops at them.
     """
-    previous = state.grad_enabled
-    state.grad_enabled = False
-    state.refresh()
-    try:
-        yield
-    finally:
-        state.grad_enabled = previous
-        state.refresh()
+    return _switched("grad_enabled", False)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise ``AnomalyError`` at the first non-finite value or gradient, naming its op."""
-    previous = state.anomaly
-    state.anomaly = True
-    state.refresh()
-    try:
-        yield
-    finally:
-        state.anomaly = previous
-        state.refresh()
+    return _switched("anomaly", True)

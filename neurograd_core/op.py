@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 NO_ATTRS: Mapping[str, Any] = MappingProxyType({})
+_MAX_VARIANTS = 256  # distinct attribute sets remembered per op
 
 
 class Op:
@@ -42,6 +43,7 @@ class Op:
         "vectorized_forward",
         "vectorized_backward",
         "attrs",
+        "_variants",
     )
 
     def __init__(
@@ -69,13 +71,32 @@ class Op:
         self.vectorized_forward = vectorized_forward
         self.vectorized_backward = vectorized_backward
         self.attrs = NO_ATTRS
+        self._variants: dict[tuple[tuple[str, Any], ...], Op] = {}
 
     def with_attrs(self, attrs: Mapping[str, Any]) -> Op:
-        """A copy that remembers the attributes one node was computed with."""
+        """A copy that remembers the attributes a node was computed with.
+
+        Copies are shared between nodes with equal (hashable) attributes, so
+        ``x ** 2`` allocates no op per node.
+        """
+        key = tuple(attrs.items())
+        try:
+            return self._variants[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable attribute: a copy for this node alone
+            return self._copy(attrs)
+        configured = self._copy(attrs)
+        if len(self._variants) < _MAX_VARIANTS:
+            self._variants[key] = configured
+        return configured
+
+    def _copy(self, attrs: Mapping[str, Any]) -> Op:
         configured = Op.__new__(Op)
         for field in Op.__slots__:
             setattr(configured, field, getattr(self, field))
         configured.attrs = MappingProxyType(dict(attrs))
+        configured._variants = {}
         return configured
 
     @property

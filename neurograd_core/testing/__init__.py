@@ -1,0 +1,1 @@
+"""Conformance checks for ops, for plugin authors' test suites."""

@@ -1,0 +1,1 @@
+"""Neurograd's small neural-network library: modules, losses, optimizers, datasets."""

@@ -1,0 +1,1 @@
+"""Bundled plugin: the ``neurograd demo`` command (placeholder until the demo lands)."""

@@ -1,0 +1,1 @@
+"""Bundled plugin of neurograd_viz (placeholder until its command lands)."""
