@@ -1,0 +1,213 @@
+"""Plugin loading through entry points, with fake distributions written to a temporary folder."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from neurograd_core import OpConflictError, PluginLoadError, Value, registry
+from neurograd_core.cli import main
+from neurograd_core.plugins import PluginWarning, load_plugins, plugin_infos
+
+CUBE_PLUGIN = """
+from neurograd_core import Op, hookimpl
+
+@hookimpl
+def register_ops(register):
+    register(Op("cube", lambda x: x ** 3, lambda g, out, x: (3 * g * x * x,)))
+
+@hookimpl
+def register_commands(register):
+    def hello(args):
+        print("hello from", args.name)
+        return 3
+    register("hello", hello, help="say hello",
+             configure=lambda parser: parser.add_argument("name"))
+"""
+
+
+def write_distribution(folder, dist, module, source, version="1.2.3"):
+    """A minimal installed distribution: a module and a dist-info naming its entry point."""
+    (folder / f"{module}.py").write_text(textwrap.dedent(source))
+    info = folder / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[neurograd]\n{module} = {module}\n")
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A folder on sys.path for fake distributions; plugins are reloaded clean afterwards."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = set(sys.modules)
+    yield tmp_path
+    monkeypatch.undo()
+    for name in set(sys.modules) - before:
+        if name.startswith("fake_"):
+            del sys.modules[name]
+    load_plugins()
+
+
+def info_for(name):
+    return next(info for info in plugin_infos() if info.name == name)
+
+
+def test_third_party_plugin_contributes_ops_and_commands(site, monkeypatch, capsys):
+    write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-cube")
+    load_plugins()
+    x = Value(2.0)
+    y = x.cube()
+    y.backward()
+    assert (y.data, x.grad) == (8.0, 12.0)
+    assert registry.provider_of("cube") == "fake_cube"
+    assert main(["hello", "world"]) == 3
+    assert "hello from world" in capsys.readouterr().out
+
+
+def test_plugins_command_lists_distribution_version_hooks_ops_and_errors(site, monkeypatch, capsys):
+    write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
+    write_distribution(site, "fake-broken", "fake_broken", "raise ImportError('no such thing')")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-cube,fake-broken")
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(PluginWarning):
+        load_plugins()
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert listed["fake_cube"]["distribution"] == "fake-cube"
+    assert listed["fake_cube"]["version"] == "1.2.3"
+    assert listed["fake_cube"]["hooks"] == ["register_ops", "register_commands"]
+    assert listed["fake_cube"]["ops"] == ["cube"]
+    assert listed["fake_cube"]["commands"] == ["hello"]
+    assert "no such thing" in listed["fake_broken"]["error"]
+    assert listed["arithmetic"]["bundled"] and "add" in listed["arithmetic"]["ops"]
+    assert main(["plugins"]) == 0
+    text = capsys.readouterr().out
+    assert "fake_broken  (fake-broken 1.2.3, third-party" in text and "no such thing" in text
+
+
+def test_broken_plugin_is_reported_by_distribution_and_skipped(site, monkeypatch):
+    write_distribution(site, "fake-broken", "fake_broken", "raise ImportError('missing dep')")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-broken")
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(
+        PluginWarning, match=r"'fake_broken' from distribution 'fake-broken'.*missing dep"
+    ):
+        load_plugins()
+    assert (Value(1.0) + 1.0).data == 2.0
+    assert info_for("fake_broken").loaded is False
+
+
+def test_strict_mode_raises_on_a_broken_plugin(site, monkeypatch):
+    write_distribution(site, "fake-broken", "fake_broken", "raise ImportError('missing dep')")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-broken")
+    with pytest.raises(PluginLoadError, match="fake-broken.*missing dep"):
+        load_plugins()
+
+
+def test_plugin_failing_halfway_leaves_nothing_registered(site, monkeypatch):
+    write_distribution(
+        site,
+        "fake-half",
+        "fake_half",
+        """
+        from neurograd_core import Op, hookimpl
+
+        @hookimpl
+        def register_ops(register):
+            register(Op("first_half", lambda x: x, lambda g, out, x: (g,)))
+            raise RuntimeError("second half failed")
+    """,
+    )
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-half")
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(PluginWarning, match="second half failed"):
+        load_plugins()
+    assert "first_half" not in registry
+    assert not hasattr(Value, "first_half")
+
+
+def test_clash_with_a_bundled_op_names_both_and_keeps_the_first(site, monkeypatch):
+    write_distribution(
+        site,
+        "fake-clash",
+        "fake_clash",
+        """
+        from neurograd_core import Op, hookimpl
+
+        @hookimpl
+        def register_ops(register):
+            register(Op("relu", lambda x: 1.0, lambda g, out, x: (0.0,)))
+    """,
+    )
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-clash")
+    with pytest.raises(
+        PluginLoadError, match=r"'relu' is already registered by 'activations'.*'fake_clash'"
+    ) as info:
+        load_plugins()
+    assert isinstance(info.value.__cause__, OpConflictError)
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(PluginWarning):
+        load_plugins()
+    assert Value(-3.0).relu().data == 0.0
+    assert registry.provider_of("relu") == "activations"
+
+
+def test_explicit_replace_lets_a_plugin_override(site, monkeypatch):
+    write_distribution(
+        site,
+        "fake-replace",
+        "fake_replace",
+        """
+        from neurograd_core import Op, hookimpl
+
+        @hookimpl
+        def register_ops(register):
+            register(Op("relu", lambda x: 7.0, lambda g, out, x: (0.0,)), replace=True)
+    """,
+    )
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-replace")
+    load_plugins()
+    assert Value(-3.0).relu().data == 7.0
+    assert registry.provider_of("relu") == "fake_replace"
+
+
+@pytest.mark.parametrize(
+    "setting, loaded",
+    [
+        (None, True),
+        ("", False),
+        ("fake-cube", True),
+        ("fake_cube", True),
+        ("other,fake-cube", True),
+        ("other", False),
+    ],
+)
+def test_load_plugins_variable_is_read_when_plugins_load(site, monkeypatch, setting, loaded):
+    write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
+    if setting is None:
+        monkeypatch.delenv("NEUROGRAD_LOAD_PLUGINS")
+    else:
+        monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", setting)
+    load_plugins()
+    assert ("cube" in registry) is loaded
+    assert hasattr(Value, "cube") is loaded
+    assert "relu" in registry  # bundled plugins always load
+
+
+def test_import_survives_a_broken_plugin_and_strict_mode_fails_it(tmp_path):
+    write_distribution(tmp_path, "fake-broken", "fake_broken", "1 / 0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEUROGRAD_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    script = "from neurograd_core import Value; print((Value(2.0) * 3).data)"
+    ok = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "6.0"
+    assert "fake-broken" in ok.stderr and "ZeroDivisionError" in ok.stderr
+    env["NEUROGRAD_STRICT_PLUGINS"] = "1"
+    strict = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert strict.returncode != 0
+    assert "PluginLoadError" in strict.stderr and "fake-broken" in strict.stderr
