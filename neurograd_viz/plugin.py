@@ -1,1 +1,31 @@
-"""Bundled plugin of neurograd_viz (placeholder until its command lands)."""
+"""Bundled plugin of neurograd_viz: the ``neurograd graph`` command.
+
+Light at import: the command's module, and graphviz, load when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from neurograd_core.hookspecs import hookimpl
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    from neurograd_viz.command import configure
+
+    configure(parser)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from neurograd_viz.command import run
+
+    return run(args)
+
+
+@hookimpl
+def register_commands(register: Callable[..., Any]) -> None:
+    from neurograd_viz.command import HELP
+
+    register("graph", _run, help=HELP, configure=_configure)
