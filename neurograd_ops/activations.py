@@ -12,6 +12,7 @@ from typing import Any
 
 from neurograd_core import Op, hookimpl
 from neurograd_core.ieee import divide, exp, log, sqrt
+from neurograd_ops import vectorized
 
 _SOFTPLUS_LINEAR_ABOVE = 20.0  # PyTorch's threshold: there softplus(x) == x in float64 to 1e-9
 
@@ -105,22 +106,91 @@ def _tensor_method(name: str) -> Callable[[Any], Any]:
 
 
 OPS = (
-    Op("relu", relu, _relu_backward, torch=_tensor_method("relu"), kinks=(0.0,)),
+    Op(
+        "relu",
+        relu,
+        _relu_backward,
+        torch=_tensor_method("relu"),
+        kinks=(0.0,),
+        vectorized_forward=vectorized.relu_forward,
+        vectorized_backward=vectorized.relu_backward,
+    ),
     Op(
         "leaky_relu",
         leaky_relu,
         _leaky_relu_backward,
         torch=_torch_functional("leaky_relu"),
         kinks=(0.0,),
+        vectorized_forward=vectorized.leaky_relu_forward,
+        vectorized_backward=vectorized.leaky_relu_backward,
     ),
-    Op("tanh", math.tanh, _tanh_backward, torch=_tensor_method("tanh")),
-    Op("sigmoid", sigmoid, _sigmoid_backward, torch=_tensor_method("sigmoid")),
-    Op("softplus", softplus, _softplus_backward, torch=_torch_functional("softplus")),
-    Op("silu", silu, _silu_backward, torch=_torch_functional("silu")),
-    Op("exp", exp, _exp_backward, torch=_tensor_method("exp")),
-    Op("log", log, _log_backward, torch=_tensor_method("log"), domain=_positive),
-    Op("sqrt", sqrt, _sqrt_backward, torch=_tensor_method("sqrt"), domain=_positive),
-    Op("abs", abs, _abs_backward, torch=_tensor_method("abs"), kinks=(0.0,)),
+    Op(
+        "tanh",
+        math.tanh,
+        _tanh_backward,
+        torch=_tensor_method("tanh"),
+        vectorized_forward=vectorized.tanh_forward,
+        vectorized_backward=vectorized.tanh_backward,
+    ),
+    Op(
+        "sigmoid",
+        sigmoid,
+        _sigmoid_backward,
+        torch=_tensor_method("sigmoid"),
+        vectorized_forward=vectorized.sigmoid_forward,
+        vectorized_backward=vectorized.sigmoid_backward,
+    ),
+    Op(
+        "softplus",
+        softplus,
+        _softplus_backward,
+        torch=_torch_functional("softplus"),
+        vectorized_forward=vectorized.softplus_forward,
+        vectorized_backward=vectorized.softplus_backward,
+    ),
+    Op(
+        "silu",
+        silu,
+        _silu_backward,
+        torch=_torch_functional("silu"),
+        vectorized_forward=vectorized.silu_forward,
+        vectorized_backward=vectorized.silu_backward,
+    ),
+    Op(
+        "exp",
+        exp,
+        _exp_backward,
+        torch=_tensor_method("exp"),
+        vectorized_forward=vectorized.exp_forward,
+        vectorized_backward=vectorized.exp_backward,
+    ),
+    Op(
+        "log",
+        log,
+        _log_backward,
+        torch=_tensor_method("log"),
+        domain=_positive,
+        vectorized_forward=vectorized.log_forward,
+        vectorized_backward=vectorized.log_backward,
+    ),
+    Op(
+        "sqrt",
+        sqrt,
+        _sqrt_backward,
+        torch=_tensor_method("sqrt"),
+        domain=_positive,
+        vectorized_forward=vectorized.sqrt_forward,
+        vectorized_backward=vectorized.sqrt_backward,
+    ),
+    Op(
+        "abs",
+        abs,
+        _abs_backward,
+        torch=_tensor_method("abs"),
+        kinks=(0.0,),
+        vectorized_forward=vectorized.abs_forward,
+        vectorized_backward=vectorized.abs_backward,
+    ),
 )
 
 

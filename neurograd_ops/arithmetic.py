@@ -12,6 +12,7 @@ from typing import Any
 
 from neurograd_core import Op, hookimpl
 from neurograd_core.ieee import divide, log, power
+from neurograd_ops import vectorized
 
 
 def _add_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
@@ -56,9 +57,33 @@ def _torch_pow(x: Any, *, exponent: float) -> Any:
     return x**exponent
 
 
-ADD = Op("add", operator.add, _add_backward, symbol="+", torch=operator.add)
-SUB = Op("sub", operator.sub, _sub_backward, symbol="-", torch=operator.sub)
-MUL = Op("mul", operator.mul, _mul_backward, symbol="*", torch=operator.mul)
+ADD = Op(
+    "add",
+    operator.add,
+    _add_backward,
+    symbol="+",
+    torch=operator.add,
+    vectorized_forward=vectorized.add_forward,
+    vectorized_backward=vectorized.add_backward,
+)
+SUB = Op(
+    "sub",
+    operator.sub,
+    _sub_backward,
+    symbol="-",
+    torch=operator.sub,
+    vectorized_forward=vectorized.sub_forward,
+    vectorized_backward=vectorized.sub_backward,
+)
+MUL = Op(
+    "mul",
+    operator.mul,
+    _mul_backward,
+    symbol="*",
+    torch=operator.mul,
+    vectorized_forward=vectorized.mul_forward,
+    vectorized_backward=vectorized.mul_backward,
+)
 DIV = Op(
     "div",
     divide,
@@ -66,8 +91,18 @@ DIV = Op(
     symbol="/",
     torch=operator.truediv,
     domain=lambda a, b: abs(b) > 1e-3,
+    vectorized_forward=vectorized.div_forward,
+    vectorized_backward=vectorized.div_backward,
 )
-NEG = Op("neg", operator.neg, _neg_backward, symbol="-", torch=operator.neg)
+NEG = Op(
+    "neg",
+    operator.neg,
+    _neg_backward,
+    symbol="-",
+    torch=operator.neg,
+    vectorized_forward=vectorized.neg_forward,
+    vectorized_backward=vectorized.neg_backward,
+)
 POW = Op(
     "pow",
     _pow_forward,
@@ -76,6 +111,8 @@ POW = Op(
     symbol="**{exponent}",
     torch=_torch_pow,
     domain=lambda x: x > 0.0,
+    vectorized_forward=vectorized.pow_forward,
+    vectorized_backward=vectorized.pow_backward,
 )
 POWER = Op(
     "power",
@@ -85,6 +122,8 @@ POWER = Op(
     symbol="**",
     torch=operator.pow,
     domain=lambda base, exponent: base > 1e-3,
+    vectorized_forward=vectorized.power_forward,
+    vectorized_backward=vectorized.power_backward,
 )
 
 OPS = (ADD, SUB, MUL, DIV, NEG, POW, POWER)
