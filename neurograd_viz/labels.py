@@ -11,8 +11,14 @@ from __future__ import annotations
 _RECORD_SYNTAX = frozenset("{}|<>")
 
 
+LARGE = 1e9
+"""From this magnitude on numbers show in scientific notation, not as a line of digits."""
+
+
 def format_number(x: float) -> str:
     """Four decimals, as micrograd shows them; NaN and infinities as ``nan``, ``inf``, ``-inf``."""
+    if abs(x) >= LARGE and x != float("inf") and x != float("-inf"):
+        return f"{x:.4e}"
     return f"{x:.4f}"
 
 
