@@ -1,0 +1,93 @@
+"""Putting a plugin into the op registry for a test, the way plugin loading does.
+
+The fixtures in ``pytest_plugin`` wrap these in ``registry.isolated()``, so
+whatever a test registers is gone when it ends.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from neurograd_core import hookspecs
+from neurograd_core.errors import OpConflictError
+from neurograd_core.op import Op
+from neurograd_core.plugins import Command, plugin_infos
+from neurograd_core.registry import OpRegistry, registry
+
+
+@dataclass
+class RegisteredPlugin:
+    """What a plugin contributed when a test registered it."""
+
+    name: str
+    ops: list[str] = field(default_factory=list)
+    commands: dict[str, Command] = field(default_factory=dict)
+
+
+def _plugin_name(plugin: Any) -> str:
+    return getattr(plugin, "__name__", None) or type(plugin).__name__
+
+
+def register_plugin(
+    plugin: Any, *, name: str | None = None, taken_commands: Iterable[str] = ()
+) -> RegisteredPlugin:
+    """Run ``plugin``'s hooks through pluggy: its ops go into the registry, its commands
+    are returned. A misspelt hook or a wrong hook argument fails here, as in loading."""
+    plugin_name = name or _plugin_name(plugin)
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    manager.register(plugin, name=plugin_name)
+    manager.check_pending()
+    registered = RegisteredPlugin(plugin_name)
+    taken = set(taken_commands)
+
+    def register_op(op: Op, replace: bool = False) -> Op:
+        registry.register(op, provider=plugin_name, replace=replace)
+        registered.ops.append(op.name)
+        return op
+
+    def register_command(
+        name: str,
+        run: Callable[[Any], int | None],
+        help: str = "",
+        configure: Callable[[Any], None] | None = None,
+    ) -> None:
+        if name in taken or name in registered.commands:
+            raise OpConflictError(
+                f"command {name!r} is already provided; plugin {plugin_name!r} tried to add it too"
+            )
+        registered.commands[name] = Command(name, run, help, configure, plugin_name)
+
+    manager.hook.register_ops(register=register_op)
+    manager.hook.register_commands(register=register_command)
+    return registered
+
+
+def bundled_ops() -> list[tuple[Op, str]]:
+    """(op, provider) for every op a bundled plugin registered and still provides."""
+    return [
+        (registry.get(name), info.name)
+        for info in plugin_infos()
+        if info.bundled
+        for name in registry.ops_from(info.name)
+    ]
+
+
+@contextmanager
+def bundled_registry(plugins: Iterable[Any] = ()) -> Iterator[OpRegistry]:
+    """The registry holding only the bundled ops and ``plugins`` (modules or module
+    names); everything is restored afterwards."""
+    keep = bundled_ops()
+    with registry.isolated():
+        registry.clear()
+        for op, provider in keep:
+            registry.register(op, provider=provider)
+        for plugin in plugins:
+            register_plugin(importlib.import_module(plugin) if isinstance(plugin, str) else plugin)
+        yield registry
