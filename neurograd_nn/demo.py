@@ -1,0 +1,156 @@
+"""``neurograd demo``: micrograd's moons demo as a command, with progress and pictures.
+
+Trains MLP(2, [16, 16, 1]) with micrograd's loss, update and schedule, shows
+a progress bar with the live loss and accuracy on stderr, then writes the
+decision boundary and the loss curve as PNG files and prints where.
+
+Choosing the step function (``choose_step``) is the one place a faster way
+of running a step plugs in; everything else is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from neurograd_nn.training import StepFunction, StepResult
+
+DATASETS = ("moons", "circles", "spirals")
+HIDDEN_SIZES = [16, 16]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=1337, help="seeds data and weights (1337)")
+    parser.add_argument("--steps", type=_positive_int, default=100, help="training steps (100)")
+    parser.add_argument("--samples", type=_positive_int, default=100, help="data points (100)")
+    parser.add_argument("--dataset", choices=DATASETS, default="moons", help="(moons)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("neurograd-demo"),
+        help="folder for the PNG files (./neurograd-demo)",
+    )
+
+
+class ProgressBar:
+    """One line redrawn in place on a terminal; every tenth step as a line of its own otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.live = stream.isatty()
+        self.every = max(1, total // 10)
+
+    def update(self, k: int, result: StepResult) -> None:
+        done = k + 1
+        filled = self.WIDTH * done // self.total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        text = (
+            f"step {done:>{len(str(self.total))}}/{self.total} [{bar}] "
+            f"loss {result.loss:.4f}  accuracy {100 * result.accuracy:5.1f}%"
+        )
+        if self.live:
+            self.stream.write("\r" + text + ("\n" if done == self.total else ""))
+        elif done % self.every == 0 or done in (1, self.total):
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def load_dataset(name: str, samples: int, seed: int) -> tuple[Any, Any]:
+    """Points and -1/+1 labels; moons with noise 0.1 is micrograd's demo data."""
+    from neurograd_nn import datasets
+
+    make = {
+        "moons": datasets.make_moons,
+        "circles": datasets.make_circles,
+        "spirals": datasets.make_spirals,
+    }[name]
+    noise = 0.05 if name == "circles" else 0.1
+    X, y = make(samples, noise=noise, random_state=seed)
+    return X, y * 2 - 1
+
+
+def choose_step(args: argparse.Namespace) -> StepFunction:
+    """The function that runs one training step: the eager ``train_step``."""
+    from neurograd_nn.training import train_step
+
+    return train_step
+
+
+def _check_output(folder: Path) -> str | None:
+    """An error message if ``folder`` cannot hold the pictures, else None (it now exists)."""
+    if folder.exists() and not folder.is_dir():
+        return f"--output {folder} exists and is not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"cannot create --output folder {folder}: {err.strerror or err}"
+    return None
+
+
+def run(
+    args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        stderr.write("neurograd demo needs matplotlib: pip install 'neurograd-engine[demo]'\n")
+        return 1
+    problem = _check_output(args.output)
+    if problem:
+        stderr.write(f"neurograd demo: error: {problem}\n")
+        return 2
+
+    from neurograd_nn.layers import MLP
+    from neurograd_nn.plots import plot_decision_boundary, plot_loss_curve
+    from neurograd_nn.training import demo_optimizer, micrograd_schedule, train
+
+    X, y = load_dataset(args.dataset, args.samples, args.seed)
+    random.seed(args.seed)  # micrograd's MLP draws its weights from Python's random
+    model = MLP(2, [*HIDDEN_SIZES, 1])
+    optimizer = demo_optimizer(model)
+    schedule = micrograd_schedule(optimizer, args.steps)
+    stderr.write(
+        f"training MLP(2, {[*HIDDEN_SIZES, 1]}) ({len(model.parameters())} parameters) "
+        f"on {len(y)} {args.dataset} points for {args.steps} steps\n"
+    )
+    progress = ProgressBar(args.steps, stderr)
+    started = time.perf_counter()
+    history = train(
+        model,
+        optimizer,
+        schedule,
+        X.tolist(),
+        y.tolist(),
+        args.steps,
+        step=choose_step(args),
+        on_step=progress.update,
+    )
+    seconds = time.perf_counter() - started
+    final = history[-1]
+    stdout.write(
+        f"step {args.steps - 1}: loss {final.loss:.6f}, accuracy {100 * final.accuracy:.1f}% "
+        f"(training took {seconds:.1f} s)\n"
+    )
+    boundary = plot_decision_boundary(model, X, y, args.output / "decision_boundary.png")
+    curve = plot_loss_curve(history, args.output / "loss_curve.png")
+    stdout.write(f"decision boundary: {boundary}\nloss curve: {curve}\n")
+    return 0

@@ -1,0 +1,142 @@
+"""``Neuron``, ``Layer`` and ``MLP``, exactly as micrograd's ``nn.py`` defines them.
+
+Same names, arguments, initialisation (weights ``random.uniform(-1, 1)`` drawn
+from Python's ``random`` in the same order, bias 0), same sums in the same order
+and the same reprs, so micrograd's demo gives micrograd's numbers. Beyond
+micrograd: the activation can be chosen, and a wrong input length is a clear
+``ValueError`` instead of a silently truncated ``zip``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from neurograd_core import Value, registry
+from neurograd_nn.module import Module
+
+LINEAR = "linear"
+# How a neuron's repr names its activation; other ops are CamelCased (leaky_relu -> LeakyRelu).
+ACTIVATION_TITLES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", LINEAR: "Linear"}
+
+
+def check_activation(name: Any) -> str:
+    """``name`` if it is ``"linear"`` or a registered op of one input, else a clear error."""
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be an op name such as 'relu', got {name!r}")
+    if name == LINEAR:
+        return name
+    unary = sorted(op.name for op in registry if op.arity == 1)
+    if name not in unary:
+        choices = ", ".join([LINEAR, *unary])
+        raise ValueError(f"unknown activation {name!r}; choose one of: {choices}")
+    return name
+
+
+def activation_title(name: str) -> str:
+    return ACTIVATION_TITLES.get(name) or "".join(part.title() for part in name.split("_"))
+
+
+def check_size(value: Any, what: str) -> int:
+    """A positive int, or a TypeError/ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1, got {value}")
+    return int(value)
+
+
+def as_inputs(x: Any, expected: int, owner: Module) -> Sequence[Any]:
+    """``x`` as a sequence of ``expected`` inputs; a lone number counts as one input."""
+    if isinstance(x, (Value, numbers.Real)):
+        x = (x,)
+    try:
+        count = len(x)
+    except TypeError:
+        raise TypeError(
+            f"{type(owner).__name__} expects a sequence of {expected} inputs, "
+            f"got {type(x).__name__}"
+        ) from None
+    if count != expected:
+        raise ValueError(f"{type(owner).__name__} expects {expected} inputs, got {count}")
+    return x
+
+
+class Neuron(Module):
+    """``activation(w . x + b)``; ``nonlin=False`` (or ``activation="linear"``) leaves it linear."""
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
+        nin = check_size(nin, "nin")
+        activation = check_activation(activation)
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = bool(nonlin) and activation != LINEAR
+        self.activation = activation if self.nonlin else LINEAR
+
+    def __call__(self, x: Any) -> Value:
+        x = as_inputs(x, len(self.w), self)
+        act = self.b
+        for wi, xi in zip(self.w, x):  # micrograd's sum(..., self.b): the same order of additions
+            act = act + wi * xi
+        if not self.nonlin:
+            return act
+        return getattr(act, self.activation)()
+
+    def __repr__(self) -> str:
+        return f"{activation_title(self.activation)}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; one output is returned as a Value, not a list."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        nout = check_size(nout, "nout")
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        x = as_inputs(x, len(self.neurons[0].w), self)
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` after ``nin`` inputs; every layer but the last is non-linear."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], *, activation: str = "relu") -> None:
+        nin = check_size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [nin] + [check_size(n, "each layer size in nouts") for n in nouts]
+        check_activation(activation)
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], nonlin=i != last, activation=activation)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        x = as_inputs(x, len(self.layers[0].neurons[0].w), self)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    def to_torch(self) -> Any:
+        """An equivalent ``torch.nn.Sequential`` in float64 (needs torch)."""
+        from neurograd_nn.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """An MLP with the weights of a ``torch.nn.Sequential`` of Linear and activation layers."""
+        from neurograd_nn.torch_bridge import from_torch
+
+        return from_torch(sequential)

@@ -1,0 +1,166 @@
+"""``Module``: finds its parameters in its attributes, and saves and restores them.
+
+A parameter *entry* is an attribute holding a ``Value`` or a (nested) list of
+Values, such as a neuron's ``w`` and ``b``. Sub-modules, and lists, tuples and
+dicts of them, are searched too, so a subclass needs no ``parameters()`` of its
+own. Attributes whose name starts with ``_`` are private and never searched.
+
+Entry names follow PyTorch's dotted paths: ``layers.0.neurons.3.w``.
+``named_parameters()`` goes one level further, to single scalars
+(``layers.0.neurons.3.w.1``), because every parameter here is one ``Value``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from neurograd_core import Value
+
+# What ``state_dict()`` holds per entry: a float, or nested lists of floats.
+StateValue = Any
+
+
+class Module:
+    """Base class of everything that has parameters: ``Neuron``, ``Layer``, ``MLP``, yours."""
+
+    def parameters(self) -> list[Value]:
+        """Every parameter once, in the order the attributes were set."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, Value) for every parameter; a Value reachable twice is listed once."""
+        seen: set[int] = set()
+        named = []
+        for name, entry in self._entries():
+            for suffix, value in _flatten(entry):
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    named.append((name + suffix, value))
+        return named
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0, before the next ``backward()``."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The direct sub-modules, with their dotted names (``layers.0``)."""
+        return [(name, value) for name, value in _walk(vars(self)) if isinstance(value, Module)]
+
+    def state_dict(self) -> dict[str, StateValue]:
+        """Every parameter entry's data: a float for a Value, lists of floats for lists."""
+        return {name: _data(entry) for name, entry in self._entries()}
+
+    def load_state_dict(self, state: Mapping[str, StateValue], strict: bool = True) -> None:
+        """Copy ``state`` into the parameters; on any error nothing is changed.
+
+        With ``strict`` (the default) the keys must be exactly this module's
+        entries; without it, missing and unexpected keys are ignored. Shapes
+        and types are always checked.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
+        entries = dict(self._entries())
+        if strict:
+            missing = [name for name in entries if name not in state]
+            unexpected = [name for name in state if name not in entries]
+            if missing or unexpected:
+                problems = []
+                if missing:
+                    problems.append(f"missing keys {missing}")
+                if unexpected:
+                    problems.append(f"unexpected keys {unexpected}")
+                raise KeyError(
+                    f"state dict does not match {type(self).__name__}: " + "; ".join(problems)
+                )
+        updates: list[tuple[Value, float]] = []
+        for name, entry in entries.items():
+            if name in state:
+                _collect_updates(entry, state[name], name, updates)
+        for value, data in updates:
+            value.data = data
+
+    def __repr__(self) -> str:
+        children = self.children()
+        if not children:
+            return f"{type(self).__name__}()"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            nested = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {nested}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def _entries(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, Value or nested list of Values) for each entry, sub-modules included."""
+        for name, value in _walk(vars(self), prefix):
+            if isinstance(value, Module):
+                yield from value._entries(name + ".")
+            else:
+                yield name, value
+
+
+def _walk(attributes: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Sub-modules and parameter entries among ``attributes``, looking inside containers."""
+    for key, value in attributes.items():
+        if isinstance(key, str) and key.startswith("_"):
+            continue
+        yield from _walk_value(value, f"{prefix}{key}")
+
+
+def _walk_value(value: Any, name: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, (Value, Module)) or _is_value_array(value):
+        yield name, value
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _walk_value(item, f"{name}.{index}")
+    elif isinstance(value, dict):
+        yield from _walk(value, f"{name}.")
+
+
+def _is_value_array(value: Any) -> bool:
+    """A non-empty list or tuple of Values, or of such lists: one state-dict entry."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    if all(isinstance(item, Value) for item in value):
+        return True
+    return all(_is_value_array(item) for item in value)
+
+
+def _flatten(entry: Any, suffix: str = "") -> Iterator[tuple[str, Value]]:
+    if isinstance(entry, Value):
+        yield suffix, entry
+    else:
+        for index, item in enumerate(entry):
+            yield from _flatten(item, f"{suffix}.{index}")
+
+
+def _data(entry: Any) -> StateValue:
+    if isinstance(entry, Value):
+        return entry.data
+    return [_data(item) for item in entry]
+
+
+def _shape(entry: Any) -> str:
+    """A short description of a state value's shape, for error messages."""
+    if isinstance(entry, (list, tuple)):
+        return f"a list of {len(entry)}"
+    return "a scalar"
+
+
+def _collect_updates(entry: Any, saved: Any, name: str, updates: list[tuple[Value, float]]) -> None:
+    """Pair each Value of ``entry`` with its number in ``saved``, or raise naming ``name``."""
+    if isinstance(entry, Value):
+        if isinstance(saved, bool) or not isinstance(saved, numbers.Real):
+            raise TypeError(f"state dict entry {name!r} must be a number, got {saved!r}")
+        updates.append((entry, float(saved)))
+        return
+    if not isinstance(saved, (list, tuple)) or len(saved) != len(entry):
+        raise ValueError(
+            f"state dict entry {name!r} has the wrong shape: "
+            f"expected {_shape(entry)}, got {_shape(saved)}"
+        )
+    for index, (item, saved_item) in enumerate(zip(entry, saved)):
+        _collect_updates(item, saved_item, f"{name}[{index}]", updates)

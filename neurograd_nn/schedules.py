@@ -1,0 +1,68 @@
+"""Learning-rate schedules, used as ``torch.optim.lr_scheduler``'s: ``scheduler.step()`` once
+per epoch (or training step), after ``optimizer.step()``.
+
+Creating a schedule sets ``optimizer.lr`` to its value at step 0; the rate the
+optimizer had then is the base rate.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+from neurograd_nn.optim import Optimizer
+
+
+class LRSchedule:
+    """Sets ``optimizer.lr`` to ``lr_at(step)``; subclasses define ``lr_at``."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"a schedule needs a neurograd_nn optimizer, got {optimizer!r}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        self.last_lr = self._apply()
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self.last_lr = self._apply()
+
+    def _apply(self) -> float:
+        lr = float(self.lr_at(self.last_epoch))
+        self.optimizer.lr = lr
+        return lr
+
+
+class LambdaLR(LRSchedule):
+    """``base_lr * lr_lambda(epoch)``; micrograd's demo is ``lambda k: 1.0 - 0.9 * k / 100``."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+        if not callable(lr_lambda):
+            raise TypeError(f"lr_lambda must be callable, got {lr_lambda!r}")
+        self.lr_lambda = lr_lambda
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.lr_lambda(epoch)
+
+
+class StepLR(LRSchedule):
+    """``base_lr * gamma ** (epoch // step_size)``: the rate drops every ``step_size`` epochs."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral):
+            raise TypeError(f"step_size must be an int, got {step_size!r}")
+        if step_size < 1:
+            raise ValueError(f"step_size must be at least 1, got {step_size}")
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real):
+            raise TypeError(f"gamma must be a number, got {gamma!r}")
+        self.step_size = int(step_size)
+        self.gamma = float(gamma)
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
