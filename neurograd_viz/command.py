@@ -15,8 +15,6 @@ from pathlib import Path
 
 from neurograd_viz.graph import DEFAULT_MAX_NODES
 
-HELP = "show the graph of a small expression, as text or as an SVG/PNG picture"
-
 # A neuron with two inputs, with the numbers of micrograd's lecture: o = tanh(x1*w1 + x2*w2 + b)
 DEFAULT_EXPRESSION = "tanh(x1*w1 + x2*w2 + b)"
 DEFAULT_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
@@ -30,7 +28,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "expression",
         nargs="?",
-        help=f"Python syntax over named values and registered ops (default: {DEFAULT_EXPRESSION})",
+        help="Python syntax over named values and registered ops "
+        f"(default: {DEFAULT_EXPRESSION}, a neuron with the numbers of micrograd's lecture)",
     )
     parser.add_argument(
         "--set",

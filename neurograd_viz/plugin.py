@@ -11,6 +11,8 @@ from typing import Any
 
 from neurograd_core.hookspecs import hookimpl
 
+HELP = "show the graph of a small expression, as text or as an SVG/PNG picture"
+
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     from neurograd_viz.command import configure
@@ -26,6 +28,4 @@ def _run(args: argparse.Namespace) -> int:
 
 @hookimpl
 def register_commands(register: Callable[..., Any]) -> None:
-    from neurograd_viz.command import HELP
-
     register("graph", _run, help=HELP, configure=_configure)
