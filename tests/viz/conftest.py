@@ -30,7 +30,7 @@ class SvgGraph:
         return found[0]
 
 
-def parse_svg(svg: bytes) -> SvgGraph:
+def _parse_svg(svg: bytes) -> SvgGraph:
     root = ET.fromstring(svg)
     graph = SvgGraph(root=root)
     for group in root.iter(f"{SVG}g"):
@@ -46,16 +46,28 @@ def parse_svg(svg: bytes) -> SvgGraph:
 
 
 @pytest.fixture
+def parse_svg():
+    """Read SVG bytes into an ``SvgGraph``."""
+    return _parse_svg
+
+
+@pytest.fixture
 def render_svg():
     """Render a Digraph to SVG with the real dot program and parse it."""
 
     def render(dot) -> SvgGraph:
-        return parse_svg(dot.pipe(format="svg"))
+        return _parse_svg(dot.pipe(format="svg"))
 
     return render
 
 
-def png_size(data: bytes) -> tuple[int, int]:
+@pytest.fixture
+def png_size():
+    """(width, height) of PNG bytes."""
+    return _png_size
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
     """(width, height) of a PNG, read from its IHDR chunk; fails if it is no PNG."""
     assert data[:8] == PNG_MAGIC, data[:8]
     assert data[12:16] == b"IHDR"

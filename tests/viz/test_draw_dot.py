@@ -8,7 +8,6 @@ import sys
 
 import graphviz
 import pytest
-from conftest import parse_svg, png_size
 
 from neurograd_core import Op, Value
 from neurograd_core.registry import registry
@@ -209,7 +208,7 @@ def _chain(length: int) -> Value:
     return x
 
 
-def test_png_renders_with_real_size_and_rankdir_turns_it(tmp_path):
+def test_png_renders_with_real_size_and_rankdir_turns_it(tmp_path, png_size):
     wide = png_size(draw_dot(_chain(6), format="png", rankdir="LR").pipe())
     tall = png_size(draw_dot(_chain(6), format="png", rankdir="TB").pipe())
     assert wide[0] > 2 * wide[1] > 0
@@ -218,7 +217,7 @@ def test_png_renders_with_real_size_and_rankdir_turns_it(tmp_path):
     assert png_size(open(path, "rb").read())[0] > 0
 
 
-def test_displays_inline_in_jupyter():
+def test_displays_inline_in_jupyter(parse_svg):
     bundle = draw_dot(lecture_graph())._repr_mimebundle_()
     shown = parse_svg(bundle["image/svg+xml"].encode())
     assert shown.only_node_showing("data -8.0000")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import parse_svg, png_size
 
 from neurograd_core.cli import main
 from neurograd_core.plugins import commands
@@ -40,7 +39,7 @@ def test_no_backward_leaves_grads_zero(capsys):
     ]
 
 
-def test_writes_an_svg_whose_nodes_match_the_expression(tmp_path, capsys):
+def test_writes_an_svg_whose_nodes_match_the_expression(tmp_path, capsys, parse_svg):
     target = tmp_path / "graph.svg"
     values = ["--set", "a=-4", "--set", "b=2"]
     assert main(["graph", "(a*b + b**3).relu()", *values, "-o", str(target)]) == 0
@@ -52,7 +51,7 @@ def test_writes_an_svg_whose_nodes_match_the_expression(tmp_path, capsys):
     assert {t[0] for t in shown.texts.values() if len(t) == 1} == {"*", "+", "**3", "relu"}
 
 
-def test_writes_a_png_top_to_bottom_coloured_by_plugin(tmp_path):
+def test_writes_a_png_top_to_bottom_coloured_by_plugin(tmp_path, png_size):
     target = tmp_path / "graph.png"
     args = ["graph", "-o", str(target), "--rankdir", "TB", "--color-by-plugin"]
     assert main(args) == 0
@@ -60,7 +59,7 @@ def test_writes_a_png_top_to_bottom_coloured_by_plugin(tmp_path):
     assert height > width > 0
 
 
-def test_format_option_overrides_the_suffix(tmp_path):
+def test_format_option_overrides_the_suffix(tmp_path, png_size):
     target = tmp_path / "graph.picture"
     assert main(["graph", "-o", str(target), "--format", "png"]) == 0
     assert png_size(target.read_bytes())[0] > 0

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import parse_svg
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "trace_graph.ipynb"
@@ -34,7 +33,7 @@ def _cell(notebook, tag: str):
     return cell
 
 
-def _svg(cell):
+def _svg(cell, parse_svg):
     mime = "image/svg+xml"
     (svg,) = [o["data"][mime] for o in cell.outputs if mime in o.get("data", {})]
     return parse_svg(svg.encode())
@@ -49,8 +48,8 @@ def test_the_stored_notebook_has_no_outputs():
             assert cell.outputs == [] and cell.execution_count is None
 
 
-def test_the_expression_is_drawn_with_its_gradients(executed):
-    shown = _svg(_cell(executed[0], "expression"))
+def test_the_expression_is_drawn_with_its_gradients(executed, parse_svg):
+    shown = _svg(_cell(executed[0], "expression"), parse_svg)
     # y = relu(1*2 + 1) = 3, dy/dx = 2
     assert shown.texts[shown.only_node_showing("y")] == ["y", "data 3.0000", "grad 1.0000"]
     assert shown.texts[shown.only_node_showing("x")] == ["x", "data 1.0000", "grad 2.0000"]
@@ -79,8 +78,8 @@ def _seeded_weights() -> tuple[float, float]:
         random.setstate(state)
 
 
-def test_the_neuron_is_drawn_with_data_and_gradients(executed):
-    shown = _svg(_cell(executed[0], "neuron"))
+def test_the_neuron_is_drawn_with_data_and_gradients(executed, parse_svg):
+    shown = _svg(_cell(executed[0], "neuron"), parse_svg)
     w1, w2 = _seeded_weights()
     out = max(0.0, w1 * 1.0 + w2 * -2.0)  # bias starts at 0
     assert out > 0  # so every gradient below is non-zero
@@ -94,19 +93,15 @@ def test_the_neuron_is_drawn_with_data_and_gradients(executed):
     assert len(shown.texts) == 10 + 5
 
 
-def test_the_coloured_view_has_a_legend(executed):
-    shown = _svg(_cell(executed[0], "colored"))
+def test_the_coloured_view_has_a_legend(executed, parse_svg):
+    shown = _svg(_cell(executed[0], "colored"), parse_svg)
     legend = {shown.texts[n][0] for n in shown.texts if n.startswith("legend")}
     assert legend == {"arithmetic", "activations"}
 
 
-def test_the_picture_is_saved(executed):
+def test_the_picture_is_saved(executed, parse_svg):
     notebook, workdir = executed
     (result,) = _cell(notebook, "render").outputs
     assert result["data"]["text/plain"] == "'gout.svg'"
-    assert _svg_file_nodes(workdir / "gout.svg") == 15
+    assert len(parse_svg((workdir / "gout.svg").read_bytes()).texts) == 15
     assert not (workdir / "gout").exists()  # cleanup=True removed the dot source
-
-
-def _svg_file_nodes(path: Path) -> int:
-    return len(parse_svg(path.read_bytes()).texts)
