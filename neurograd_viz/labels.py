@@ -8,8 +8,9 @@ become line breaks; other control characters show as Python escapes (``\\t``).
 
 from __future__ import annotations
 
-_RECORD_SYNTAX = frozenset("{}|<>")
+import math
 
+_RECORD_SYNTAX = frozenset("{}|<>")
 
 LARGE = 1e9
 """From this magnitude on numbers show in scientific notation, not as a line of digits."""
@@ -17,7 +18,7 @@ LARGE = 1e9
 
 def format_number(x: float) -> str:
     """Four decimals, as micrograd shows them; NaN and infinities as ``nan``, ``inf``, ``-inf``."""
-    if abs(x) >= LARGE and x != float("inf") and x != float("-inf"):
+    if math.isfinite(x) and abs(x) >= LARGE:
         return f"{x:.4e}"
     return f"{x:.4f}"
 

@@ -8,6 +8,8 @@ import sys
 
 import graphviz
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from neurograd_core import Op, Value
 from neurograd_core.registry import registry
@@ -304,3 +306,23 @@ def test_importing_neurograd_does_not_import_graphviz():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["viz", "False"]
+
+
+PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.sampled_from("é∂·中€")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(labels=st.lists(st.text(PRINTABLE, min_size=1, max_size=12), min_size=1, max_size=6))
+def test_any_printable_label_renders_as_typed(render_svg, labels):
+    """dot trims a label's ends and shows a run of spaces as one; nothing else may change."""
+    values = [Value(float(i), label=label) for i, label in enumerate(labels)]
+    root = values[0]
+    for value in values[1:]:
+        root = root * value
+    shown = render_svg(draw_dot(root))
+    labelled = sorted(texts[0] for texts in shown.texts.values() if len(texts) == 3)
+    assert labelled == sorted(" ".join(label.split()) for label in labels)
