@@ -159,7 +159,7 @@ def _third_party_ops():
         lambda x, *, low: max(x, low),
         lambda g, out, x, *, low: (g if x > low else 0.0,),
         arity=1,
-        symbol='max(·, {low}) "<|>"',
+        symbol='max(·, {low}) "<|>" \\ &amp;',
     )
     return cube, clamp
 
@@ -172,7 +172,8 @@ def test_third_party_op_shows_its_name_or_its_symbol(render_svg):
         y = Value(2.0).cube().clamp(low=1.5)
         shown = render_svg(draw_dot(y))
     assert shown.texts[shown.only_node_showing("cube")] == ["cube"]
-    assert shown.texts[shown.only_node_showing('max(·, 1.5) "<|>"')] == ['max(·, 1.5) "<|>"']
+    symbol = 'max(·, 1.5) "<|>" \\ &amp;'
+    assert shown.texts[shown.only_node_showing(symbol)] == [symbol]
 
 
 def test_colour_by_plugin_fills_ops_by_provider_with_a_matching_legend(render_svg):
