@@ -11,6 +11,7 @@ validates it once, when it is registered (see ``registry.validate_op``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -43,6 +44,7 @@ class Op:
         "vectorized_forward",
         "vectorized_backward",
         "attrs",
+        "backward_call",
         "_variants",
     )
 
@@ -71,6 +73,7 @@ class Op:
         self.vectorized_forward = vectorized_forward
         self.vectorized_backward = vectorized_backward
         self.attrs = NO_ATTRS
+        self.backward_call = backward  # backward with this op's attributes bound
         self._variants: dict[tuple[tuple[str, Any], ...], Op] = {}
 
     def with_attrs(self, attrs: Mapping[str, Any]) -> Op:
@@ -96,6 +99,7 @@ class Op:
         for field in Op.__slots__:
             setattr(configured, field, getattr(self, field))
         configured.attrs = MappingProxyType(dict(attrs))
+        configured.backward_call = partial(self.backward, **attrs)
         configured._variants = {}
         return configured
 

@@ -88,14 +88,25 @@ def _strict() -> bool:
     return os.environ.get("NEUROGRAD_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes")
 
 
-def _sorted_entry_points() -> list[metadata.EntryPoint]:
-    """Bundled plugins first, then the rest by distribution: a deterministic load order."""
-
-    def key(ep: metadata.EntryPoint) -> tuple[bool, str, str]:
-        dist = normalize(ep.dist.name) if ep.dist else ""
-        return (dist != DISTRIBUTION, dist, ep.name)
-
-    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=key)
+def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
+    """Every entry point of the group with what is known before loading it; bundled first,
+    then by distribution, so the load order does not depend on the environment."""
+    found = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        meta = ep.dist.metadata if ep.dist else None  # parsed once: each parse costs ~0.5 ms
+        dist = meta["Name"] if meta else "<unknown>"
+        info = PluginInfo(
+            name=ep.name,
+            distribution=dist,
+            version=meta["Version"] if meta else "",
+            module=ep.value,
+            bundled=normalize(dist) == DISTRIBUTION,
+        )
+        found.append((ep, info))
+    found.sort(
+        key=lambda pair: (not pair[1].bundled, normalize(pair[1].distribution), pair[0].name)
+    )
+    return found
 
 
 def _load_one(
@@ -162,15 +173,8 @@ def load_plugins() -> list[PluginInfo]:
     plugins: list[PluginInfo] = []
     commands: dict[str, Command] = {}
     _loaded = _Loaded(manager, plugins, commands)
-    for ep in _sorted_entry_points():
-        dist = ep.dist.name if ep.dist else "<unknown>"
-        info = PluginInfo(
-            name=ep.name,
-            distribution=dist,
-            version=ep.dist.version if ep.dist else "",
-            module=ep.value,
-            bundled=normalize(dist) == DISTRIBUTION,
-        )
+    for ep, info in _found_plugins():
+        dist = info.distribution
         if not info.bundled and wanted is not None and normalize(dist) not in wanted:
             info.error = "not loaded: excluded by NEUROGRAD_LOAD_PLUGINS"
             plugins.append(info)

@@ -2,8 +2,8 @@
 
 A node keeps its inputs as an ordered tuple and the ``Op`` that made it; there
 is no closure per node, so a graph holds no reference cycles and is freed by
-reference counting alone.  ``backward()`` walks the graph with explicit stacks,
-so depth is limited by memory, not by Python's recursion limit.
+reference counting alone.  ``backward()`` orders the graph with an explicit
+stack, so depth is limited by memory, not by Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -74,64 +74,78 @@ class Value:
         """Add d(self)/d(node) * ``gradient`` to the ``.grad`` of every node below self.
 
         Gradients accumulate across calls, as in PyTorch. If an op's backward
-        fails, no ``.grad`` has been changed.
+        fails, every ``.grad`` is left as it was.
         """
-        upstream = _gradients(self, as_float(gradient))
-        for node, grad in upstream.items():
+        order = topological_order(self)
+        # This pass's gradients are summed in .grad itself, starting from zero;
+        # what was there before is added back at the end (or restored on failure).
+        previous = [node.grad for node in order]
+        for node in order:
+            node.grad = 0.0
+        self.grad = as_float(gradient)
+        try:
+            _propagate(order)
+        except BaseException:
+            for node, grad in zip(order, previous):
+                node.grad = grad
+            raise
+        for node, grad in zip(order, previous):
             node.grad += grad
 
 
-def _count_consumers(root: Value) -> dict[Value, int]:
-    """How many times each node below ``root`` is used as an input."""
-    consumers = {root: 0}
-    stack = [root]
-    while stack:
-        for child in stack.pop()._children:
-            if child in consumers:
-                consumers[child] += 1
-            else:
-                consumers[child] = 1
-                stack.append(child)
-    return consumers
+_EXIT = object()  # stack marker: the node below it has had all its inputs ordered
 
 
-def _gradients(root: Value, seed: float) -> dict[Value, float]:
-    """d(root)/d(node) * seed for every node, in reverse topological order.
+def topological_order(root: Value) -> list[Value]:
+    """Every node below ``root``, each after all of its inputs (iterative depth-first search).
 
-    A node is processed once all of its consumers have passed their gradient
-    to it (Kahn's algorithm), so its gradient is complete when it is read.
+    A node is marked visited when it is entered; in a DAG a visited node that is
+    reached again has always been fully ordered already.
     """
-    consumers = _count_consumers(root)
-    upstream = {root: seed}
-    ready = [root]
+    order: list[Value] = []
+    visited = set()
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if node is _EXIT:
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack.append(node)
+            stack.append(_EXIT)
+            stack.extend(node._children)
+    return order
+
+
+def _propagate(order: list[Value]) -> None:
+    """The chain rule, from the last node of ``order`` (the root, whose .grad is the seed) down."""
     check_finite = state.anomaly
-    node = root
+    node = order[-1]
     try:
-        while ready:
-            node = ready.pop()
+        for node in reversed(order):
             children = node._children
             if not children:
                 continue
             op = node._op
-            grads = op.backward(upstream[node], node.data, *[c.data for c in children], **op.attrs)
-            if len(grads) != len(children):
+            n = len(children)
+            if n == 2:
+                grads = op.backward_call(node.grad, node.data, children[0].data, children[1].data)
+            elif n == 1:
+                grads = op.backward_call(node.grad, node.data, children[0].data)
+            else:
+                grads = op.backward_call(node.grad, node.data, *[c.data for c in children])
+            if len(grads) != n:
                 raise BackwardError(
-                    f"backward of op {_describe(op)} returned {len(grads)} gradients "
-                    f"for {len(children)} inputs"
+                    f"backward of op {_describe(op)} returned {len(grads)} gradients for {n} inputs"
                 )
             if check_finite:
                 _check_gradients(op, grads)
             for child, grad in zip(children, grads):
-                upstream[child] = upstream.get(child, 0.0) + grad
-                left = consumers[child] - 1
-                consumers[child] = left
-                if not left:
-                    ready.append(child)
+                child.grad += grad
     except NeurogradError:
         raise
     except Exception as err:
         raise BackwardError(f"backward of op {_describe(node._op)} failed: {err!r}") from err
-    return upstream
 
 
 def _describe(op: Op) -> str:
