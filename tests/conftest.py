@@ -6,6 +6,15 @@ the run instead of warning.
 """
 
 import os
+import sys
 
 os.environ["NEUROGRAD_LOAD_PLUGINS"] = ""
 os.environ["NEUROGRAD_STRICT_PLUGINS"] = "1"
+
+# pytest imports the plugins of its "pytest11" entry points before this file, and
+# Neurograd's (neurograd_core.testing.pytest_plugin) imports neurograd_core, which has
+# loaded every installed plugin by then: load them again with the settings above.
+if "neurograd_core" in sys.modules:
+    from neurograd_core.plugins import load_plugins
+
+    load_plugins()
