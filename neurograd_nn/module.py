@@ -147,17 +147,20 @@ def _shape(entry: Any) -> str:
     """A short description of a state value's shape, for error messages."""
     if isinstance(entry, (list, tuple)):
         return f"a list of {len(entry)}"
-    return "a scalar"
+    if isinstance(entry, (Value, numbers.Real)) and not isinstance(entry, bool):
+        return "a scalar"
+    return f"a {type(entry).__name__}"
 
 
 def _collect_updates(entry: Any, saved: Any, name: str, updates: list[tuple[Value, float]]) -> None:
     """Pair each Value of ``entry`` with its number in ``saved``, or raise naming ``name``."""
-    if isinstance(entry, Value):
+    saved_is_list = isinstance(saved, (list, tuple))
+    if isinstance(entry, Value) and not saved_is_list:
         if isinstance(saved, bool) or not isinstance(saved, numbers.Real):
             raise TypeError(f"state dict entry {name!r} must be a number, got {saved!r}")
         updates.append((entry, float(saved)))
         return
-    if not isinstance(saved, (list, tuple)) or len(saved) != len(entry):
+    if isinstance(entry, Value) or not saved_is_list or len(saved) != len(entry):
         raise ValueError(
             f"state dict entry {name!r} has the wrong shape: "
             f"expected {_shape(entry)}, got {_shape(saved)}"

@@ -41,9 +41,10 @@ def to_torch(model: MLP) -> Any:
         if activation != LINEAR and activation not in TORCH_ACTIVATIONS:
             raise ValueError(f"activation {activation!r} has no torch.nn equivalent to export to")
         linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons), dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons]))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons]))
+        weights = [[w.data for w in n.w] for n in layer.neurons]
+        with torch.no_grad():  # float64 throughout: torch.tensor alone would round to float32
+            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         if activation != LINEAR:
             modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[activation])())
