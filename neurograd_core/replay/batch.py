@@ -23,8 +23,10 @@ REDUCTIONS = ("mean", "sum")
 class BatchObjective:
     """The compiled objective: ``step`` (forward + backward) and ``forward`` (loss only).
 
-    ``per_example`` and ``params_term`` are the two ``Replay`` objects it runs;
-    ``last_losses`` holds the per-example losses of the last call.
+    ``per_example`` and ``params_term`` are the two ``Replay`` objects it runs.
+    After each call, ``last_losses`` holds the per-example losses, shape ``(N,)``,
+    and ``last_outputs`` everything ``per_example`` returned: the losses again when
+    it returned one Value, else shape ``(N, k)`` (column 0 the losses).
     """
 
     def __init__(self, per_example: Replay, params_term: Replay | None, reduction: str) -> None:
@@ -33,6 +35,7 @@ class BatchObjective:
         self.reduction = reduction
         self.params = per_example.params
         self.last_losses: np.ndarray | None = None
+        self.last_outputs: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"BatchObjective({self.per_example!r}, reduction={self.reduction!r})"
@@ -40,8 +43,9 @@ class BatchObjective:
     def forward(self, *arrays: Any) -> float:
         """The objective's value on this batch; no gradient is touched."""
         values = self.per_example.param_values()
-        losses = self.per_example.forward_with(values, *arrays)
-        self.last_losses = losses
+        outputs = self.per_example.forward_with(values, *arrays)
+        losses = outputs if outputs.ndim == 1 else outputs[:, 0]
+        self.last_outputs, self.last_losses = outputs, losses
         total = float(losses.sum())
         if self.reduction == "mean":
             total *= 1.0 / len(losses)  # as micrograd's demo writes its mean
@@ -52,9 +56,14 @@ class BatchObjective:
     def step(self, *arrays: Any) -> float:
         """The objective's value; adds its gradient into every parameter's ``.grad``."""
         total = self.forward(*arrays)
-        assert self.last_losses is not None
-        seed = 1.0 / len(self.last_losses) if self.reduction == "mean" else 1.0
-        grads = self.per_example.gradients(seed)
+        assert self.last_outputs is not None
+        n_examples = len(self.last_outputs)
+        scale = 1.0 / n_examples if self.reduction == "mean" else 1.0
+        seeds: Any = scale
+        if self.last_outputs.ndim == 2:  # only the losses, in column 0, are differentiated
+            seeds = np.zeros(self.last_outputs.shape)
+            seeds[:, 0] = scale
+        grads = self.per_example.gradients(seeds)
         if self.params_term is not None:
             grads += self.params_term.gradients(1.0)
         self.per_example.add_to_grads(grads)
@@ -73,7 +82,9 @@ def compile_batch(
     """Trace ``per_example`` on the first example of ``arrays`` and ``params_term`` on ``params``.
 
     ``per_example`` takes one argument per array (a Value, or a list of Values for a
-    2-D array) and returns that example's loss as one Value. ``reduction`` is
+    2-D array) and returns that example's loss as one Value, or a tuple
+    ``(loss, *more)`` to also get other values of the same pass (such as the
+    model's score) in ``last_outputs``. ``reduction`` is
     ``"mean"`` or ``"sum"`` over the batch. ``params_term(params)`` returns a Value
     computed from the parameters alone (e.g. ``alpha * sum(p * p for p in params)``).
     """
@@ -81,8 +92,6 @@ def compile_batch(
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     params = list(params)
     losses = trace(per_example, params, *arrays, verify=verify, recheck_every=recheck_every)
-    if not losses.single_output:
-        raise TypeError("per_example must return one Value (the example's loss), not a list")
     term = None
     if params_term is not None:
         term = trace(lambda: params_term(params), params, recheck_every=recheck_every)
