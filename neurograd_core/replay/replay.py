@@ -141,11 +141,11 @@ class Replay:
                 )
             if n_examples is None:
                 n_examples = array.shape[0]
+                if not n_examples:
+                    raise ValueError("the batch is empty: inputs need at least one example")
             elif array.shape[0] != n_examples:
                 raise ValueError(
                     f"input {i} has {array.shape[0]} examples, input 0 has {n_examples}"
                 )
             columns.append(array.reshape(n_examples, -1))
-        if not n_examples:
-            raise ValueError("the batch is empty: inputs need at least one example")
         return np.concatenate(columns, axis=1).T

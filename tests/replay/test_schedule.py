@@ -1,0 +1,71 @@
+"""Level scheduling: the number of numpy steps follows depth and op kinds, not node count."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+
+import numpy as np
+
+from neurograd_core import Value
+from neurograd_core.replay import trace, trace_graph
+from neurograd_nn import MLP
+
+
+def traced_mlp(hidden):
+    random.seed(0)
+    model = MLP(2, [hidden, hidden, 1])
+    return trace(model, model.parameters(), np.ones((4, 2)))
+
+
+def test_steps_do_not_grow_with_width():
+    narrow, wide = traced_mlp(4), traced_mlp(64)
+    assert wide.n_nodes > 30 * narrow.n_nodes / 4
+    assert wide.n_steps == narrow.n_steps
+    assert wide.depth == narrow.depth
+
+
+def test_a_neurons_sum_is_one_level_however_many_inputs():
+    random.seed(0)
+    shallow, deep = MLP(3, [1]), MLP(300, [1])
+    a = trace(shallow, shallow.parameters(), np.ones((2, 3)))
+    b = trace(deep, deep.parameters(), np.ones((2, 300)))
+    assert a.depth == b.depth == 2  # the products, then one merged sum
+    assert a.n_steps == b.n_steps
+
+
+def test_steps_bounded_by_depth_times_op_kinds():
+    replay = traced_mlp(16)
+    kinds = {"mul", "add", "relu"}
+    assert replay.n_steps <= replay.depth * len(kinds)
+
+
+def test_a_whole_batch_graph_replays_with_new_data(assert_close):
+    """micrograd's style: one graph over every example; replayed, examples share steps."""
+    random.seed(1)
+    model = MLP(2, [8, 1])
+    rows = [[Value(random.uniform(-1, 1)) for _ in range(2)] for _ in range(30)]
+    loss = sum((1 + model(x)).relu() for x in rows) * (1.0 / len(rows))
+    leaves = [v for row in rows for v in row]
+    replay = trace_graph(loss, [leaves], model.parameters())
+    assert replay.n_steps < 20 < replay.n_nodes / 40
+
+    new = np.random.default_rng(0).uniform(-1, 1, size=(30, 2))
+    got = replay.forward(new.reshape(1, -1))
+    replay.backward()
+    grads = [p.grad for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = 0.0
+    eager = sum((1 + model(x)).relu() for x in new.tolist()) * (1.0 / len(rows))
+    eager.backward()
+    assert_close(got, [eager.data])
+    assert_close(grads, [p.grad for p in model.parameters()])
+
+
+def test_importing_neurograd_core_does_not_import_numpy():
+    code = "import sys, neurograd_core; print('numpy' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
