@@ -39,6 +39,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=_positive_int, default=100, help="data points (100)")
     parser.add_argument("--dataset", choices=DATASETS, default="moons", help="(moons)")
     parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace the step once and replay it over the batch with numpy (neurograd_core.replay)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=Path("neurograd-demo"),
@@ -87,10 +92,52 @@ def load_dataset(name: str, samples: int, seed: int) -> tuple[Any, Any]:
 
 
 def choose_step(args: argparse.Namespace) -> StepFunction:
-    """The function that runs one training step: the eager ``train_step``."""
+    """The function that runs one training step: the eager ``train_step``, or a replayed one."""
     from neurograd_nn.training import train_step
 
+    if getattr(args, "compile", False):
+        return replayed_step()
     return train_step
+
+
+def replayed_step() -> StepFunction:
+    """``train_step`` with its loss traced once, then replayed over the whole batch.
+
+    Same loss (hinge + L2), update and accuracy as ``train_step``; the graph of
+    one example's loss is traced on the first call (see ``neurograd_core.replay``).
+    """
+    import numpy as np
+
+    from neurograd_core.replay import compile_batch
+    from neurograd_nn.losses import l2_penalty
+    from neurograd_nn.training import REGULARIZATION
+
+    compiled: dict[str, Any] = {}
+
+    def step(model: Any, optimizer: Any, inputs: Any, labels: Any) -> StepResult:
+        X, y = np.asarray(inputs, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+        if compiled.get("model") is not model:
+
+            def loss_and_score(x: Any, label: Any) -> Any:
+                score = model(x)
+                return (1 + -label * score).relu(), score
+
+            compiled["model"] = model
+            compiled["objective"] = compile_batch(
+                loss_and_score,
+                model.parameters(),
+                X,
+                y,
+                params_term=lambda params: l2_penalty(params, REGULARIZATION),
+            )
+        objective = compiled["objective"]
+        optimizer.zero_grad()
+        loss = objective.step(X, y)
+        optimizer.step()
+        right = (y > 0) == (objective.last_outputs[:, 1] > 0)
+        return StepResult(loss, float(right.mean()))
+
+    return step
 
 
 def _check_output(folder: Path) -> str | None:
