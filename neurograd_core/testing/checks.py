@@ -139,13 +139,14 @@ def check_bound_method(op: Op, attrs: dict[str, Any]) -> None:
                 f"forward and backward give {want}"
             )
         reflected = OPERATORS.get(op.name, (None, None))[1]
-        if reflected is not None and op.arity == 2:
+        if reflected is not None and op.arity == 2:  # number <op> Value, e.g. 2.0 - x
             right = Value(point[1])
             out = getattr(Value, reflected)(right, point[0])
-            if not _same(out.data, float(expected_out)):
+            out.backward()
+            if not (_same(out.data, want[0]) and _same(right.grad, want[2])):
                 raise ConformanceError(
-                    f"{reflected} gives {out.data!r} for inputs {_shown(point)}; "
-                    f"forward gives {expected_out!r}"
+                    f"{reflected} gives value {out.data!r} and gradient {right.grad!r} for "
+                    f"inputs {_shown(point)}; forward and backward give {want[0]!r}, {want[2]!r}"
                 )
 
 
@@ -211,5 +212,5 @@ def applies(check: str, op: Op, attrs: dict[str, Any]) -> bool:
     if check == "torch":
         return op.torch is not None
     if check == "bound_method":  # binary methods take no attributes: x.op(y)
-        return not (op.arity == 2 and attrs and op.name != "pow")
+        return not (op.arity == 2 and attrs)
     return True

@@ -14,7 +14,7 @@ from neurograd_core.op import Op
 
 SPAN = 2.5  # sample inputs from [-SPAN, SPAN]
 POINTS = 4  # points per op for the gradient checks
-KINK_MARGIN = 0.05  # no input closer than this to a declared kink
+MARGIN = 0.05  # no sample closer than this to a declared kink or to the domain's edge
 STEP = 1e-6  # central-difference step, relative to max(1, |x|)
 NON_FINITE = (math.nan, math.inf, -math.inf)
 EXTREMES = (0.0, 1e300, -1e300)
@@ -31,12 +31,12 @@ def _step(x: float) -> float:
 
 def _usable(op: Op, point: tuple[float, ...]) -> bool:
     """Inside the domain (also one margin away on every side) and away from every kink."""
-    if any(abs(x - kink) <= KINK_MARGIN for x in point for kink in op.kinks):
+    if any(abs(x - kink) <= MARGIN for x in point for kink in op.kinks):
         return False
     if op.domain is None:
         return True
     for i in range(len(point)):
-        for shift in (-KINK_MARGIN, KINK_MARGIN):
+        for shift in (-MARGIN, MARGIN):
             moved = point[:i] + (point[i] + shift,) + point[i + 1 :]
             if not op.domain(*moved):
                 return False
@@ -63,7 +63,7 @@ def sample_points(
                 return points
     raise SamplingError(
         f"found only {len(points)} of {count} points in [-{SPAN}, {SPAN}] inside the op's "
-        f"domain and more than {KINK_MARGIN} from its kinks {op.kinks}; widen the domain"
+        f"domain and more than {MARGIN} from its kinks {op.kinks}; widen the domain"
     )
 
 

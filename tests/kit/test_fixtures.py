@@ -2,6 +2,8 @@
 nothing in a run that does not ask for them."""
 
 import re
+import subprocess
+import sys
 
 from neurograd_core.registry import registry
 from neurograd_core.testing import pytest_plugin
@@ -121,3 +123,17 @@ def test_plugin_adds_no_autouse_fixture_and_no_hook_but_its_ini_option(pytester)
     assert with_kit[0] == without_kit[0]
     hooks = [name for name in vars(pytest_plugin) if name.startswith("pytest_")]
     assert hooks == ["pytest_addoption"]
+
+
+def test_loading_the_pytest_plugin_imports_none_of_the_kit():
+    code = (
+        "import sys, neurograd_core.testing.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith('neurograd_core.testing')))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.split() == [
+        "['neurograd_core.testing',",
+        "'neurograd_core.testing.pytest_plugin']",
+    ]
