@@ -45,7 +45,7 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def children(self) -> list[tuple[str, Module]]:
+    def named_children(self) -> list[tuple[str, Module]]:
         """The direct sub-modules, with their dotted names (``layers.0``)."""
         return [(name, value) for name, value in _walk(vars(self)) if isinstance(value, Module)]
 
@@ -83,7 +83,7 @@ class Module:
             value.data = data
 
     def __repr__(self) -> str:
-        children = self.children()
+        children = self.named_children()
         if not children:
             return f"{type(self).__name__}()"
         lines = [f"{type(self).__name__}("]

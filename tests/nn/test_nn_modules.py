@@ -81,6 +81,15 @@ def test_zero_grad_clears_every_parameter():
     assert all(p.grad == 0 for p in net.parameters())
 
 
+def test_named_children_are_the_direct_sub_modules():
+    net = Net()
+    assert [(name, child) for name, child in net.named_children()] == [
+        ("first", net.first),
+        ("blocks.0", net.blocks[0]),
+        ("blocks.1", net.blocks[1]),
+    ]
+
+
 def test_nested_repr_of_a_user_module():
     assert repr(Net()) == (
         "Net(\n  (first): Affine()\n  (blocks.0): ReLUNeuron(2)\n  (blocks.1): LinearNeuron(2)\n)"
