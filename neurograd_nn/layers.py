@@ -9,12 +9,13 @@ micrograd: the activation can be chosen, and a wrong input length is a clear
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import random
 from collections.abc import Sequence
 from typing import Any
 
-from neurograd_core import Value, registry
+from neurograd_core import Op, Value, registry
 from neurograd_nn.module import Module
 
 LINEAR = "linear"
@@ -28,11 +29,22 @@ def check_activation(name: Any) -> str:
         raise TypeError(f"activation must be an op name such as 'relu', got {name!r}")
     if name == LINEAR:
         return name
-    unary = sorted(op.name for op in registry if op.arity == 1)
+    unary = sorted(op.name for op in registry if _is_activation(op))
     if name not in unary:
         choices = ", ".join([LINEAR, *unary])
         raise ValueError(f"unknown activation {name!r}; choose one of: {choices}")
     return name
+
+
+def _is_activation(op: Op) -> bool:
+    """One input, and no attribute it must be given (``pow`` needs an exponent)."""
+    if op.arity != 1:
+        return False
+    try:
+        parameters = inspect.signature(op.forward).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature takes no attributes
+        return True
+    return not any(p.kind is p.KEYWORD_ONLY and p.default is p.empty for p in parameters)
 
 
 def activation_title(name: str) -> str:

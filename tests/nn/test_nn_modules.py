@@ -143,6 +143,8 @@ def test_unknown_activation_is_a_value_error_and_draws_nothing():
     state = random.getstate()
     with pytest.raises(ValueError, match="unknown activation 'swish'.*relu"):
         MLP(2, [3, 1], activation="swish")
+    with pytest.raises(ValueError, match="unknown activation 'pow'"):
+        Neuron(2, activation="pow")  # needs an exponent: not an activation
     with pytest.raises(TypeError, match="activation must be an op name"):
         Neuron(2, activation=math.tanh)
     assert random.getstate() == state
