@@ -24,7 +24,11 @@ def divide(a: float, b: float) -> float:
 
 
 def power(base: float, exponent: float) -> float:
-    """base ** exponent, real-valued: nan for a negative base and non-integer exponent."""
+    """base ** exponent as C99 ``pow``: nan for a finite negative base and non-integer exponent.
+
+    PyTorch computes exponents 0.5 and -0.5 with (reciprocal) square roots, so at
+    -inf and -0.0 it gives nan or -inf where C99 ``pow`` (and this) gives +inf.
+    """
     try:
         return math.pow(base, exponent)
     except OverflowError:
