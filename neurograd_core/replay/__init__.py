@@ -31,6 +31,13 @@ in one numpy call (see ``schedule``), with no ``Value`` created per step.
   element by element, are listed in ``Replay.slow_ops`` and trigger a ``ReplayWarning``.
 * A function whose graph depends on data cannot be replayed: the tracer re-runs
   it on samples and raises ``StaleTraceError`` when a graph differs (``tracer``).
+* ``no_grad()`` and ``detect_anomaly()`` govern eager mode only; replay computes
+  infinities and NaN as eager mode does, without raising.
+
+How it runs: ``graph`` flattens the traced Values into lists; ``fusion`` merges
+chains of additions into sums; ``schedule`` groups nodes into steps level by
+level and lays out buffers; ``steps`` and ``program`` run them; ``slow`` loops
+over an op's scalar form when it has no numpy form.
 
 numpy is imported by this subpackage only; ``import neurograd_core`` does not load it.
 """

@@ -38,85 +38,114 @@ class Plan:
 
 
 def _op_key(op: Any) -> tuple[Any, ...]:
+    """Nodes with equal keys compute the same function: one numpy call can do them all."""
     attrs = tuple((name, repr(value)) for name, value in sorted(op.attrs.items()))
     return (op.name, id(op.forward), id(op.backward), id(op.vectorized_forward), attrs)
 
 
-def build_plan(graph: FlatGraph) -> Plan:
+SUM = ("sum",)  # the key of merged addition chains
+
+
+@dataclass
+class _Analysis:
+    """Per node: its inputs (a sum's terms), whether it is batched, needs a gradient, its level."""
+
+    inputs: dict[int, tuple[int, ...]]
+    batched: list[bool]
+    needs_grad: list[bool]
+    level: list[int]
+    groups: dict[tuple[Any, ...], list[int]]  # (level, op key, batched inputs) -> nodes
+
+
+def _analyse(graph: FlatGraph) -> _Analysis:
     sums, absorbed = sum_chains(graph)
     size = len(graph)
-    batched = [False] * size
-    needs_grad = [False] * size
-    level = [0] * size
-    inputs_of: dict[int, tuple[int, ...]] = {}
-    groups: dict[tuple[Any, ...], list[int]] = {}
+    found = _Analysis({}, [False] * size, [False] * size, [0] * size, {})
     for node, kind in enumerate(graph.kinds):
-        if kind == INPUT:
-            batched[node] = True
-        elif kind == PARAM:
-            needs_grad[node] = True
+        found.batched[node] = kind == INPUT
+        found.needs_grad[node] = kind == PARAM
         if kind != OP or node in absorbed:
             continue
         inputs = tuple(sums[node]) if node in sums else graph.children[node]
-        inputs_of[node] = inputs
-        batched[node] = any(batched[i] for i in inputs)
-        needs_grad[node] = any(needs_grad[i] for i in inputs)
-        level[node] = 1 + max(level[i] for i in inputs)
-        pattern = tuple(batched[i] for i in inputs)
-        what = ("sum",) if node in sums else _op_key(graph.ops[node])
-        groups.setdefault((level[node], what, pattern), []).append(node)
+        found.inputs[node] = inputs
+        found.batched[node] = any(found.batched[i] for i in inputs)
+        found.needs_grad[node] = any(found.needs_grad[i] for i in inputs)
+        found.level[node] = 1 + max(found.level[i] for i in inputs)
+        pattern = tuple(found.batched[i] for i in inputs)
+        what = SUM if node in sums else _op_key(graph.ops[node])
+        found.groups.setdefault((found.level[node], what, pattern), []).append(node)
+    return found
 
+
+def _leaf_rows(graph: FlatGraph) -> dict[int, tuple[int, int]]:
+    """(buffer, row) of every leaf: inputs, then parameters and constants, by slot."""
     rows: dict[int, tuple[int, int]] = {}
-    n_params = graph.n_params
     for node, kind in enumerate(graph.kinds):
         if kind == INPUT:
             rows[node] = (BATCH, graph.slots[node])
         elif kind == PARAM:
             rows[node] = (FIXED, graph.slots[node])
         elif kind == CONST:
-            rows[node] = (FIXED, n_params + graph.slots[node])
-    next_row = [graph.n_inputs, n_params + len(graph.constants)]
+            rows[node] = (FIXED, graph.n_params + graph.slots[node])
+    return rows
 
+
+def _make_step(
+    graph: FlatGraph,
+    found: _Analysis,
+    key: tuple[Any, ...],
+    rows: dict[int, tuple[int, int]],
+    out: tuple[int, int, int],
+    position: int,
+) -> OpStep | SumStep:
+    members = found.groups[key]
+    pattern = key[2]
+    table = np.array([[rows[i][1] for i in found.inputs[node]] for node in members], np.intp)
+    grads = [
+        any(found.needs_grad[found.inputs[m][k]] for m in members) for k in range(len(pattern))
+    ]
+    step: OpStep | SumStep
+    if key[1] == SUM:
+        on_batch = [k for k, batched in enumerate(pattern) if batched]
+        on_fixed = [k for k, batched in enumerate(pattern) if not batched]
+        step = SumStep(
+            position,
+            table[:, on_batch],
+            table[:, on_fixed],
+            out,
+            grad_batch=any(grads[k] for k in on_batch),
+            grad_fixed=any(grads[k] for k in on_fixed),
+        )
+    else:
+        op = graph.ops[members[0]]
+        reads = [(BATCH if batched else FIXED, table[:, k]) for k, batched in enumerate(pattern)]
+        grad_reads = [k for k, needed in enumerate(grads) if needed]
+        step = OpStep(position, op, array_forward(op), array_backward(op), reads, out, grad_reads)
+    step.needs_grad = any(grads)
+    return step
+
+
+def build_plan(graph: FlatGraph) -> Plan:
+    """Group the graph's nodes into steps, level by level, and give every node its row."""
+    found = _analyse(graph)
+    rows = _leaf_rows(graph)
+    next_row = [graph.n_inputs, graph.n_params + len(graph.constants)]
     plan = Plan()
     slow: dict[str, None] = {}
-    for key in sorted(groups, key=lambda key: key[0]):  # stable: ties keep first-seen order
-        members = groups[key]
-        pattern = key[2]
-        buffer = BATCH if any(pattern) else FIXED
+    for key in sorted(found.groups, key=lambda key: key[0]):  # stable: ties keep first-seen order
+        members = found.groups[key]
+        buffer = BATCH if any(key[2]) else FIXED
         start = next_row[buffer]
         for i, node in enumerate(members):
             rows[node] = (buffer, start + i)
         next_row[buffer] += len(members)
-        out = (buffer, start, len(members))
-        position = len(plan.steps)
-        table = np.array([[rows[i][1] for i in inputs_of[node]] for node in members], np.intp)
-        grads = [
-            any(needs_grad[inputs_of[node][k]] for node in members) for k in range(len(pattern))
-        ]
-        if key[1] == ("sum",):
-            on_batch = [k for k, b in enumerate(pattern) if b]
-            on_fixed = [k for k, b in enumerate(pattern) if not b]
-            step: Any = SumStep(
-                position,
-                table[:, on_batch],
-                table[:, on_fixed],
-                out,
-                grad_batch=any(grads[k] for k in on_batch),
-                grad_fixed=any(grads[k] for k in on_fixed),
-            )
-        else:
-            op = graph.ops[members[0]]
-            if is_slow(op):
-                slow[op.name] = None
-            reads = [(BATCH if b else FIXED, table[:, k]) for k, b in enumerate(pattern)]
-            grad_reads = [k for k, needed in enumerate(grads) if needed]
-            step = OpStep(
-                position, op, array_forward(op), array_backward(op), reads, out, grad_reads
-            )
-        step.needs_grad = any(grads)
+        step = _make_step(graph, found, key, rows, (buffer, start, len(members)), len(plan.steps))
         plan.steps.append(step)
+        op = graph.ops[members[0]]
+        if key[1] != SUM and op is not None and is_slow(op):
+            slow[op.name] = None
     plan.n_rows = (next_row[BATCH], next_row[FIXED])
     plan.outputs = [rows[node] for node in graph.outputs]
-    plan.depth = max(level, default=0)
+    plan.depth = max(found.level, default=0)
     plan.slow_ops = tuple(slow)
     return plan

@@ -6,6 +6,8 @@ the demo computes its loss; gradients are also checked against PyTorch float64.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import torch
 
@@ -158,3 +160,23 @@ def test_no_value_is_created_per_step(assert_close, moons, demo_model, monkeypat
     for _ in range(3):
         objective.step(X, Y)
     assert created == []
+
+
+def test_the_package_docstring_example_runs(assert_close, moons, demo_model):
+    import neurograd_core.replay
+
+    doc = neurograd_core.replay.__doc__
+    block = doc.split("\n\n    from neurograd_core")[1].split("\n\n* ")[0]
+    code = textwrap.dedent("    from neurograd_core" + block)
+    X, Y = moons
+    namespace = {"model": demo_model, "X": X, "Y": Y}
+    exec(code, namespace)
+    params = demo_model.parameters()
+    assert namespace["scores"].shape == (len(X),)
+    replay_grads = grads_of(params)
+    for p in params:
+        p.grad = 0.0
+    loss = eager_loss(demo_model, X, Y)
+    loss.backward()
+    assert_close(namespace["loss"], loss.data)
+    assert_close(replay_grads, grads_of(params))
