@@ -1,7 +1,9 @@
 """Eager-mode benchmark: Neurograd against micrograd 0.1.0 and PyTorch, in one process.
 
 Workload: micrograd's demo, one full-batch SGD step of MLP(2, [16, 16, 1]) on 100
-two-moons points with the SVM max-margin loss plus 1e-4 L2. GC stays on.
+two-moons points with the SVM max-margin loss plus 1e-4 L2, written once and run
+with each engine's own Value and MLP (the same weights: both draw them from
+``random`` in the same order). GC stays on.
 Also: bytes per node on a long chain (tracemalloc), and the import time of
 ``neurograd_core`` with its bundled plugins (fresh interpreters).
 
@@ -22,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -39,39 +42,19 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 1337) -> tuple[np.ndarra
     return points, labels
 
 
-def scalar_mlp(
-    value: Callable[[float], object], sizes: list[int]
-) -> list[list[tuple[list, object]]]:
-    """Layers of (weights, bias) neurons of scalar values, initialised as micrograd does."""
-    return [
-        [([value(random.uniform(-1, 1)) for _ in range(nin)], value(0.0)) for _ in range(nout)]
-        for nin, nout in zip(sizes[:-1], sizes[1:])
-    ]
-
-
-def scalar_forward(layers: list, x: list) -> object:
-    for depth, layer in enumerate(layers):
-        last = depth == len(layers) - 1
-        outs = []
-        for weights, bias in layer:
-            act = sum((w * xi for w, xi in zip(weights, x)), bias)
-            outs.append(act if last else act.relu())
-        x = outs
-    return x[0]
-
-
-def scalar_step(
-    value: Callable[[float], object], layers: list, X: np.ndarray, Y: np.ndarray, lr: float = 0.1
+def demo_step(
+    value: Callable[[float], Any], model: Any, X: np.ndarray, Y: np.ndarray, lr: float = 0.1
 ) -> float:
-    """One full-batch step: micrograd's demo loss, zero_grad, backward, SGD."""
-    params = [p for layer in layers for weights, bias in layer for p in (*weights, bias)]
-    scores = [scalar_forward(layers, [value(float(a)), value(float(b))]) for a, b in X]
-    losses = [(1 + -float(yi) * s).relu() for yi, s in zip(Y, scores)]
-    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
-    for p in params:
-        p.grad = 0.0
+    """One step of micrograd's demo, as its notebook writes it, for either engine."""
+    inputs = [[value(float(a)), value(float(b))] for a, b in X]
+    scores = [model(x) for x in inputs]
+    losses = [(1 + -float(yi) * si).relu() for yi, si in zip(Y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
     total.backward()
-    for p in params:
+    for p in model.parameters():
         p.data -= lr * p.grad
     return total.data
 
@@ -154,18 +137,21 @@ def main() -> None:
     sys.setrecursionlimit(10_000)  # micrograd's recursive topological sort
 
     from micrograd.engine import Value as MicrogradValue
+    from micrograd.nn import MLP as MicrogradMLP
 
     from neurograd_core import Value
+    from neurograd_nn import MLP
 
     X, Y = moons()
     random.seed(1337)
-    ours = scalar_mlp(Value, [2, 16, 16, 1])
+    ours = MLP(2, [16, 16, 1])
     random.seed(1337)
-    theirs = scalar_mlp(MicrogradValue, [2, 16, 16, 1])
-    assert abs(scalar_step(Value, ours, X, Y) - scalar_step(MicrogradValue, theirs, X, Y)) < 1e-9
+    theirs = MicrogradMLP(2, [16, 16, 1])
+    same = demo_step(Value, ours, X, Y) - demo_step(MicrogradValue, theirs, X, Y)
+    assert abs(same) < 1e-9, "the two engines disagree on the workload"
 
-    neuro = time_steps(lambda: scalar_step(Value, ours, X, Y), steps=5, repeats=repeats)
-    micro = time_steps(lambda: scalar_step(MicrogradValue, theirs, X, Y), steps=2, repeats=repeats)
+    neuro = time_steps(lambda: demo_step(Value, ours, X, Y), steps=5, repeats=repeats)
+    micro = time_steps(lambda: demo_step(MicrogradValue, theirs, X, Y), steps=2, repeats=repeats)
     torch_s = time_steps(torch_step_factory(X, Y), steps=50, repeats=repeats)
 
     ours_bytes = bytes_per_node(Value)
