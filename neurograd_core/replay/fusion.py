@@ -1,45 +1,93 @@
-"""Merge chains of additions into one n-ary sum, so a neuron's sum is one level, not n.
+"""Rewrite a neuron's ``b + w0*x0 + w1*x1 + ...`` into one node, so a layer is one matmul.
 
 ``sum(w * x for ...)`` in Python builds ``((b + t0) + t1) + t2 ...``: a chain
 as deep as the neuron has inputs. Scheduled level by level, that chain alone
-would cost one numpy call per term. A link of the chain whose only consumer is
-the next link is merged into it, and the chain becomes one node with all its
-terms, which replay adds in one call (``np.add.reduce`` over the terms).
-Only the bundled ``add`` (forward ``operator.add``) is merged: the engine
-knows what it computes.
+would cost one numpy call per term. Two rewrites, both on the flat graph:
+
+* a link of an addition chain whose only consumer is the next link is merged
+  into it: the chain becomes one *sum* node with all its terms;
+* a term of a sum that is a product of a value computed from parameters alone
+  (a weight) and one that depends on the inputs, used nowhere else, becomes a
+  (weight, input) *pair* of the sum: a neuron's weighted sum. Replay computes
+  the pairs of a whole layer as one matrix product (``steps.DotStep``).
+
+Only the bundled ``add`` and ``mul`` (forwards ``operator.add`` and
+``operator.mul``) are rewritten: the engine knows what they compute.
 """
 
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass, field
 
-from neurograd_core.replay.graph import OP, FlatGraph
+from neurograd_core.replay.graph import INPUT, OP, FlatGraph
 
 
-def is_plain_add(graph: FlatGraph, node: int) -> bool:
+@dataclass
+class Fused:
+    """What the rewrites merged; nodes not mentioned are scheduled as they are."""
+
+    terms: dict[int, list[int]] = field(default_factory=dict)  # sum node -> its other terms
+    pairs: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (weight, input)
+    absorbed: set[int] = field(default_factory=set)  # merged into a later node: not computed
+
+
+def _is_bundled(graph: FlatGraph, node: int, forward: object) -> bool:
     op = graph.ops[node]
-    return graph.kinds[node] == OP and op is not None and op.forward is operator.add
+    return graph.kinds[node] == OP and op is not None and op.forward is forward
 
 
-def sum_chains(graph: FlatGraph) -> tuple[dict[int, list[int]], set[int]]:
-    """(terms of each merged sum by its last node, nodes absorbed into a later link)."""
-    consumers = [0] * len(graph)
+def consumer_counts(graph: FlatGraph) -> list[int]:
+    """How many times each node is used: as an input of another node, or as an output."""
+    counts = [0] * len(graph)
     for children in graph.children:
         for child in children:
-            consumers[child] += 1
+            counts[child] += 1
     for out in graph.outputs:
-        consumers[out] += 1
+        counts[out] += 1
+    return counts
 
-    terms: dict[int, list[int]] = {}
-    absorbed: set[int] = set()
+
+def depends_on_inputs(graph: FlatGraph) -> list[bool]:
+    batched = [False] * len(graph)
+    for node, kind in enumerate(graph.kinds):
+        batched[node] = kind == INPUT or any(batched[c] for c in graph.children[node])
+    return batched
+
+
+def fuse(graph: FlatGraph) -> Fused:
+    consumers = consumer_counts(graph)
+    chains: dict[int, list[int]] = {}
+    fused = Fused()
     for node in range(len(graph)):
-        if not is_plain_add(graph, node):
+        if not _is_bundled(graph, node, operator.add):
             continue
         left, right = graph.children[node]
-        if left in terms and consumers[left] == 1:
-            terms[node] = terms.pop(left) + [right]
-            absorbed.add(left)
+        if left in chains and consumers[left] == 1:
+            chains[node] = chains.pop(left) + [right]
+            fused.absorbed.add(left)
         else:
-            terms[node] = [left, right]
-    merged = {node: chain for node, chain in terms.items() if len(chain) > 2}
-    return merged, absorbed
+            chains[node] = [left, right]
+
+    batched = depends_on_inputs(graph)
+    for node, chain in chains.items():
+        if len(chain) < 3:
+            continue  # a lone addition stays an add node
+        terms, pairs = [], []
+        for term in chain:
+            factors = graph.children[term]
+            weighted = (
+                _is_bundled(graph, term, operator.mul)
+                and consumers[term] == 1
+                and batched[factors[0]] != batched[factors[1]]
+            )
+            if weighted:
+                weight, x = factors if batched[factors[1]] else factors[::-1]
+                pairs.append((weight, x))
+                fused.absorbed.add(term)
+            else:
+                terms.append(term)
+        fused.terms[node] = terms
+        if pairs:
+            fused.pairs[node] = pairs
+    return fused

@@ -26,7 +26,9 @@ class Program:
         """Outputs as rows (one per output, one column per example)."""
         graph, plan = self.graph, self.plan
         width = inputs.shape[1]
-        run = Run(plan.n_rows, width, len(plan.steps))
+        run = self._run
+        if run is None or run.width != width:
+            run = Run(plan.n_rows, width, len(plan.steps))
         batch, fixed = run.values
         batch[: graph.n_inputs] = inputs
         fixed[: graph.n_params, 0] = params

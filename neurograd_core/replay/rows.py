@@ -2,9 +2,9 @@
 
 A step of the schedule reads the rows of its inputs and adds gradients back
 into them. Rows that form a run (``5, 6, 7``) become a slice, which numpy
-reads as a view without copying; other rows use an index array. Adding into
-rows that repeat (a value used by several nodes of one step) must sum the
-repeats, which plain ``buffer[rows] += x`` would not do.
+reads as a view without copying; other rows use an index array, which copies.
+Adding into rows that repeat (a value used by several nodes of one step) must
+sum the repeats, which plain ``buffer[rows] += x`` would not do.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ class RowAdder:
             self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
             self.targets = ordered[self.starts]
             counts = np.diff(np.r_[self.starts, len(rows)])
-            # every target repeated equally often (a layer's inputs, used once per neuron):
-            # a reshape and a sum, much faster than reduceat
+            # every target repeated equally often: a reshape and a sum, faster than reduceat
             self.repeat_count = int(counts[0]) if np.all(counts == counts[0]) else 0
 
     def add(self, buffer: np.ndarray, contributions: Any) -> None:
@@ -54,3 +53,17 @@ class RowAdder:
             buffer[self.targets] += summed
         else:
             buffer[self.index] += contributions
+
+
+class FlatRows:
+    """A step's input rows as a flat list: ``(nodes, width)`` arrays."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.index = as_index(rows)
+        self.adder = RowAdder(rows)
+
+    def read(self, buffer: np.ndarray) -> np.ndarray:
+        return buffer[self.index]
+
+    def add(self, buffer: np.ndarray, contributions: Any) -> None:
+        self.adder.add(buffer, contributions)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from neurograd_core.replay.fusion import sum_chains
+from neurograd_core.replay.fusion import fuse
 from neurograd_core.replay.graph import CONST, INPUT, OP, PARAM, FlatGraph
 from neurograd_core.replay.slow import array_backward, array_forward, is_slow
 from neurograd_core.replay.steps import BATCH, FIXED, OpStep, SumStep
@@ -43,36 +43,42 @@ def _op_key(op: Any) -> tuple[Any, ...]:
     return (op.name, id(op.forward), id(op.backward), id(op.vectorized_forward), attrs)
 
 
-SUM = ("sum",)  # the key of merged addition chains
+SUM = "merged sum"  # groups of sums have the key (SUM, number of pairs); no op name has a space
 
 
 @dataclass
 class _Analysis:
-    """Per node: its inputs (a sum's terms), whether it is batched, needs a gradient, its level."""
+    """Per node: its inputs, whether it is batched, needs a gradient, its level; and the groups."""
 
-    inputs: dict[int, tuple[int, ...]]
+    inputs: dict[int, tuple[int, ...]]  # a sum's: its plain terms, then weights, then inputs
     batched: list[bool]
     needs_grad: list[bool]
     level: list[int]
-    groups: dict[tuple[Any, ...], list[int]]  # (level, op key, batched inputs) -> nodes
+    groups: dict[tuple[Any, ...], list[int]]  # (level, what, batched inputs) -> nodes
 
 
 def _analyse(graph: FlatGraph) -> _Analysis:
-    sums, absorbed = sum_chains(graph)
+    fused = fuse(graph)
     size = len(graph)
     found = _Analysis({}, [False] * size, [False] * size, [0] * size, {})
     for node, kind in enumerate(graph.kinds):
         found.batched[node] = kind == INPUT
         found.needs_grad[node] = kind == PARAM
-        if kind != OP or node in absorbed:
+        if kind != OP or node in fused.absorbed:
             continue
-        inputs = tuple(sums[node]) if node in sums else graph.children[node]
+        if node in fused.terms:
+            terms, pairs = fused.terms[node], fused.pairs.get(node, [])
+            inputs = (*terms, *(w for w, _ in pairs), *(x for _, x in pairs))
+            pattern = tuple(found.batched[i] for i in terms)
+            what: tuple[Any, ...] = (SUM, len(pairs))
+        else:
+            inputs = graph.children[node]
+            pattern = tuple(found.batched[i] for i in inputs)
+            what = _op_key(graph.ops[node])
         found.inputs[node] = inputs
         found.batched[node] = any(found.batched[i] for i in inputs)
         found.needs_grad[node] = any(found.needs_grad[i] for i in inputs)
         found.level[node] = 1 + max(found.level[i] for i in inputs)
-        pattern = tuple(found.batched[i] for i in inputs)
-        what = SUM if node in sums else _op_key(graph.ops[node])
         found.groups.setdefault((found.level[node], what, pattern), []).append(node)
     return found
 
@@ -102,19 +108,28 @@ def _make_step(
     pattern = key[2]
     table = np.array([[rows[i][1] for i in found.inputs[node]] for node in members], np.intp)
     grads = [
-        any(found.needs_grad[found.inputs[m][k]] for m in members) for k in range(len(pattern))
+        any(found.needs_grad[found.inputs[m][k]] for m in members) for k in range(table.shape[1])
     ]
     step: OpStep | SumStep
-    if key[1] == SUM:
+    if key[1][0] == SUM:
+        n_terms, n_pairs = len(pattern), key[1][1]
         on_batch = [k for k, batched in enumerate(pattern) if batched]
         on_fixed = [k for k, batched in enumerate(pattern) if not batched]
+        weights = slice(n_terms, n_terms + n_pairs)
+        inputs = slice(n_terms + n_pairs, None)
+        pairs = (table[:, weights], table[:, inputs]) if n_pairs else None
         step = SumStep(
             position,
             table[:, on_batch],
             table[:, on_fixed],
+            pairs,
             out,
-            grad_batch=any(grads[k] for k in on_batch),
-            grad_fixed=any(grads[k] for k in on_fixed),
+            grads=(
+                any(grads[k] for k in on_batch),
+                any(grads[k] for k in on_fixed),
+                any(grads[weights]),
+                any(grads[inputs]),
+            ),
         )
     else:
         op = graph.ops[members[0]]
@@ -134,7 +149,7 @@ def build_plan(graph: FlatGraph) -> Plan:
     slow: dict[str, None] = {}
     for key in sorted(found.groups, key=lambda key: key[0]):  # stable: ties keep first-seen order
         members = found.groups[key]
-        buffer = BATCH if any(key[2]) else FIXED
+        buffer = BATCH if found.batched[members[0]] else FIXED
         start = next_row[buffer]
         for i, node in enumerate(members):
             rows[node] = (buffer, start + i)
@@ -142,7 +157,7 @@ def build_plan(graph: FlatGraph) -> Plan:
         step = _make_step(graph, found, key, rows, (buffer, start, len(members)), len(plan.steps))
         plan.steps.append(step)
         op = graph.ops[members[0]]
-        if key[1] != SUM and op is not None and is_slow(op):
+        if key[1][0] != SUM and op is not None and is_slow(op):
             slow[op.name] = None
     plan.n_rows = (next_row[BATCH], next_row[FIXED])
     plan.outputs = [rows[node] for node in graph.outputs]

@@ -17,22 +17,28 @@ from typing import Any
 
 import numpy as np
 
-from neurograd_core.replay.rows import RowAdder, as_index
+from neurograd_core.replay.rows import FlatRows, RowAdder, as_index
 
 BATCH, FIXED = 0, 1
 
 
 class Run:
-    """The values, gradients and saved inputs of one forward (and backward) pass."""
+    """The values, gradients and saved inputs of a forward (and backward) pass.
+
+    A program keeps its ``Run`` from one pass to the next while the batch size
+    stays the same: fresh buffers of this size would cost page faults each step.
+    """
 
     def __init__(self, n_rows: tuple[int, int], width: int, n_steps: int) -> None:
         self.width = width
         self.values = (np.empty((n_rows[BATCH], width)), np.empty((n_rows[FIXED], 1)))
-        self.grads: tuple[np.ndarray, np.ndarray] | None = None
+        self.grads = (np.zeros_like(self.values[BATCH]), np.zeros_like(self.values[FIXED]))
         self.saved: list[Any] = [None] * n_steps
 
     def start_backward(self) -> tuple[np.ndarray, np.ndarray]:
-        self.grads = (np.zeros_like(self.values[BATCH]), np.zeros_like(self.values[FIXED]))
+        """The gradient buffers, zeroed."""
+        for grads in self.grads:
+            grads.fill(0.0)
         return self.grads
 
 
@@ -43,7 +49,7 @@ def _summed_over_batch(grad: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class OpStep:
-    """``size`` nodes of one op (same attributes), their inputs read from fixed rows."""
+    """``size`` nodes of one op (same attributes), each input read from its own rows."""
 
     needs_grad = True  # False when no input of any node leads to a parameter
 
@@ -62,15 +68,15 @@ class OpStep:
         self.attrs = dict(op.attrs)
         self.forward_fn = forward
         self.backward_fn = backward
-        self.reads = [(buffer, as_index(rows)) for buffer, rows in reads]
         self.out_buffer, start, size = out
         self.out = slice(start, start + size)
         self.size = size
-        self.grad_targets = [(k, reads[k][0], RowAdder(reads[k][1])) for k in grad_reads]
+        self.reads = [(buffer, FlatRows(rows)) for buffer, rows in reads]
+        self.grad_targets = [(k, *self.reads[k]) for k in grad_reads]
 
     def forward(self, run: Run) -> None:
         values = run.values
-        args = [values[buffer][index] for buffer, index in self.reads]
+        args = [reader.read(values[buffer]) for buffer, reader in self.reads]
         result = self.forward_fn(*args, **self.attrs)
         try:
             values[self.out_buffer][self.out] = result
@@ -82,7 +88,6 @@ class OpStep:
         run.saved[self.position] = args
 
     def backward(self, run: Run) -> None:
-        assert run.grads is not None
         out_values = run.values[self.out_buffer][self.out]
         grad = run.grads[self.out_buffer][self.out]
         grads = self.backward_fn(grad, out_values, *run.saved[self.position], **self.attrs)
@@ -92,22 +97,64 @@ class OpStep:
                 f"for {len(self.reads)} inputs"
             )
         shape = out_values.shape
-        for k, buffer, adder in self.grad_targets:
+        for k, buffer, reader in self.grad_targets:
             contribution = grads[k]
             if buffer == FIXED and self.out_buffer == BATCH:
                 contribution = _summed_over_batch(contribution, shape)
             elif np.shape(contribution) != shape:
                 contribution = np.broadcast_to(contribution, shape)
-            adder.add(run.grads[buffer], contribution)
+            reader.add(run.grads[buffer], contribution)
+
+
+class Pairs:
+    """The (weight, input) pairs of ``size`` sums, ``k`` each: a matrix product.
+
+    When every sum reads the same inputs in the same order (the neurons of one
+    layer), the pairs are ``W @ X``: weights ``(size, k)`` from ``FIXED`` rows,
+    inputs ``(k, width)`` from ``BATCH`` rows. Otherwise each sum has its own
+    inputs and numpy multiplies a stack of ``(1, k) @ (k, width)`` products.
+    """
+
+    def __init__(self, weight_rows: np.ndarray, input_rows: np.ndarray) -> None:
+        self.size, self.k = weight_rows.shape
+        self.weights = FlatRows(weight_rows.ravel())
+        self.shared = bool(np.all(input_rows == input_rows[0]))
+        self.inputs = FlatRows(input_rows[0] if self.shared else input_rows.ravel())
+
+    def forward(self, batch: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(the products' sums, and the weights and inputs to save for backward)."""
+        weights = self.weights.read(fixed).reshape(self.size, self.k)
+        inputs = self.inputs.read(batch)
+        if self.shared:
+            return weights @ inputs, weights, inputs
+        inputs = inputs.reshape(self.size, self.k, -1)
+        return np.matmul(weights[:, None, :], inputs)[:, 0, :], weights, inputs
+
+    def backward(
+        self, grad: np.ndarray, weights: np.ndarray, inputs: np.ndarray, run: Run, which: tuple
+    ) -> None:
+        grad_weights, grad_inputs = which
+        if grad_weights:
+            if self.shared:
+                d_weights = grad @ inputs.T
+            else:
+                d_weights = np.matmul(inputs, grad[:, :, None])[:, :, 0]
+            self.weights.add(run.grads[FIXED], d_weights.reshape(-1, 1))
+        if grad_inputs:
+            if self.shared:
+                d_inputs = weights.T @ grad
+            else:
+                d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
+            self.inputs.add(run.grads[BATCH], d_inputs)
 
 
 class SumStep:
-    """``size`` merged addition chains with the same number of terms (see ``fusion``).
+    """``size`` merged sums of the same shape (see ``fusion``): terms, and (weight, input) pairs.
 
-    The terms from ``BATCH`` rows are added in chain order by one ``np.add.reduce``;
-    terms from ``FIXED`` rows (a bias) are added to that sum afterwards, so a chain
-    that starts with a bias is rounded in a different order than eager mode's
-    (a difference of about one unit in the last place).
+    Plain terms from ``BATCH`` rows are added in order by one ``np.add.reduce``,
+    terms from ``FIXED`` rows (a bias) and the pairs' matrix product are added to
+    that: rounding differs from eager mode's left-to-right additions by a few
+    units in the last place.
     """
 
     needs_grad = True
@@ -117,12 +164,12 @@ class SumStep:
         position: int,
         batch_rows: np.ndarray,
         fixed_rows: np.ndarray,
+        pairs: tuple[np.ndarray, np.ndarray] | None,
         out: tuple[int, int, int],
-        grad_batch: bool,
-        grad_fixed: bool,
+        grads: tuple[bool, bool, bool, bool],
     ) -> None:
         self.position = position
-        self.name = "add"
+        self.name = "add" if pairs is None else "add of products"
         self.out_buffer, start, size = out
         self.out = slice(start, start + size)
         self.size = size
@@ -132,8 +179,11 @@ class SumStep:
         self.fixed_index = as_index(fixed_rows)
         contiguous = isinstance(self.batch_index, slice) and self.batch_index.step is None
         self.batch_in_place = contiguous and self.n_batch_terms > 0
+        grad_batch, grad_fixed, grad_weights, grad_inputs = grads
         self.batch_adder = RowAdder(batch_rows) if grad_batch and self.n_batch_terms else None
         self.fixed_adder = RowAdder(fixed_rows) if grad_fixed and self.n_fixed_terms else None
+        self.pairs = None if pairs is None else Pairs(*pairs)
+        self.pair_grads = (grad_weights, grad_inputs)
 
     def forward(self, run: Run) -> None:
         batch, fixed = run.values
@@ -145,11 +195,16 @@ class SumStep:
             terms = fixed[self.fixed_index].reshape(self.size, self.n_fixed_terms, 1)
             fixed_total = np.add.reduce(terms, axis=1)
             total = fixed_total if total is None else fixed_total + total
+        if self.pairs is not None:
+            products, *saved = self.pairs.forward(batch, fixed)
+            run.saved[self.position] = saved
+            total = products if total is None else total + products
         run.values[self.out_buffer][self.out] = total
 
     def backward(self, run: Run) -> None:
-        assert run.grads is not None
         grad = run.grads[self.out_buffer][self.out]
+        if self.pairs is not None:
+            self.pairs.backward(grad, *run.saved[self.position], run, self.pair_grads)
         if self.batch_adder is not None:
             target = run.grads[BATCH]
             width = run.width

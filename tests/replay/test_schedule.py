@@ -31,8 +31,8 @@ def test_a_neurons_sum_is_one_level_however_many_inputs():
     shallow, deep = MLP(3, [1]), MLP(300, [1])
     a = trace(shallow, shallow.parameters(), np.ones((2, 3)))
     b = trace(deep, deep.parameters(), np.ones((2, 300)))
-    assert a.depth == b.depth == 2  # the products, then one merged sum
-    assert a.n_steps == b.n_steps
+    assert a.depth == b.depth == 1  # products and sum merged: one matrix product
+    assert a.n_steps == b.n_steps == 1
 
 
 def test_steps_bounded_by_depth_times_op_kinds():
