@@ -11,7 +11,8 @@ repeats.
   with and without the one-off trace.
 * PyTorch eager, float64, one thread, the same weights and data: one step
   (forward, backward, SGD update) against one replayed step, timed in
-  alternating blocks of 50 steps.
+  alternating blocks of 50 steps. numpy's BLAS is held to one thread too
+  (``OPENBLAS_NUM_THREADS=1`` unless set), so both sides use one core.
 
     python bench/replay.py            # about half a minute, mostly micrograd
     python bench/replay.py --quick    # fewer repeats, one micrograd step
@@ -22,16 +23,19 @@ Needs the bench extra: pip install -e ".[bench]"
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
 from collections.abc import Callable
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLAS
 
-from neurograd_nn import MLP
-from neurograd_nn.demo import load_dataset, replayed_step
-from neurograd_nn.training import demo_optimizer, micrograd_schedule, train
+import numpy as np  # noqa: E402
+
+from neurograd_nn import MLP  # noqa: E402
+from neurograd_nn.demo import load_dataset, replayed_step  # noqa: E402
+from neurograd_nn.training import demo_optimizer, micrograd_schedule, train  # noqa: E402
 
 STEPS = 100
 SEED = 1337
@@ -178,6 +182,7 @@ def main() -> None:
     micro_total = micro_step * STEPS
 
     print(f"MLP(2, {SIZES}), hinge + {ALPHA} L2, 100 moons points, full batch, {STEPS} SGD steps")
+    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch threads 1")
     print(f"{'':44} {'per step':>12} {'100 steps':>12}")
     rows = [
         (f"micrograd 0.1.0 (median of {micro_steps} step(s), x{STEPS})", micro_step, micro_total),

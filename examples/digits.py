@@ -9,7 +9,7 @@ Eagerly, one pass over the 1,437 training images builds some 7 million
 traced once and replayed over each mini-batch with numpy
 (``neurograd_core.replay``).
 
-    python examples/digits.py                 # about 5 s here; ~97% test accuracy
+    python examples/digits.py                 # about 3 s here; ~97% test accuracy
     python examples/digits.py --epochs 5      # quicker, a little less accurate
 
 Needs scikit-learn (in the test extra).
