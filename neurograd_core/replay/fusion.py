@@ -9,7 +9,7 @@ would cost one numpy call per term. Two rewrites, both on the flat graph:
 * a term of a sum that is a product of a value computed from parameters alone
   (a weight) and one that depends on the inputs, used nowhere else, becomes a
   (weight, input) *pair* of the sum: a neuron's weighted sum. Replay computes
-  the pairs of a whole layer as one matrix product (``steps.DotStep``).
+  the pairs of a whole layer as one matrix product (``steps.Pairs``).
 
 Only the bundled ``add`` and ``mul`` (forwards ``operator.add`` and
 ``operator.mul``) are rewritten: the engine knows what they compute.

@@ -1,12 +1,13 @@
-"""Level scheduling: group a flat graph's nodes into steps that each cost one numpy call.
+"""Level scheduling: group a flat graph's nodes into steps of a few numpy calls each.
 
 A node's level is one more than its deepest input's (leaves are level 0), so
 the nodes of one level never depend on each other. Nodes of one level that
 apply the same op with the same attributes to inputs from the same kind of
-buffers become one step; chains of additions are first merged into sums
-(``fusion``). The number of steps grows with the graph's depth and the number
-of op kinds, not with its number of nodes: every neuron of a layer shares its
-layer's steps.
+buffers become one step; chains of additions are first merged into sums, and
+a neuron's weighted sum into one node (``fusion``), grouped with the sums of
+the same shape. The number of steps grows with the graph's depth and the
+number of op kinds, not with its number of nodes: every neuron of a layer
+shares its layer's steps.
 
 Rows: the ``BATCH`` buffer starts with one row per input slot, the ``FIXED``
 buffer with one row per parameter, then one per constant; each step's nodes
