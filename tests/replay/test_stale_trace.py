@@ -88,3 +88,15 @@ def test_graph_mode_cannot_be_rechecked():
     replay = trace_graph(x.tanh(), [x], [])
     with pytest.raises(TypeError, match="traced from a graph"):
         replay.check(np.array([1.0]))
+
+
+def test_a_value_not_listed_as_parameter_is_read_at_every_run(assert_close):
+    """A forgotten parameter behaves as in eager mode: its current data is used (no gradient)."""
+    w, scale = Value(0.5), Value(2.0)
+    X = np.array([1.0, -2.0])
+    replay = trace(lambda x: x * w * scale, [w], X)
+    scale.data = 3.0
+    assert_close(replay.forward(X), [1.5, -3.0])
+    replay.backward()
+    assert_close(w.grad, 3.0 * (1.0 - 2.0))
+    assert scale.grad == 0.0
