@@ -79,6 +79,10 @@ class Replay:
     def forward_with(self, param_values: np.ndarray, *arrays: Any) -> np.ndarray:
         """``forward`` with the parameters' values given (one per parameter) instead of read."""
         inputs = self._input_rows(arrays)
+        if np.shape(param_values) != (len(self.params),):
+            raise ValueError(
+                f"expected {len(self.params)} parameter values, got shape {np.shape(param_values)}"
+            )
         outputs = self.program.forward(inputs, param_values)
         self._width = inputs.shape[1]
         self._forwards += 1
@@ -114,8 +118,8 @@ class Replay:
             raise TypeError(
                 "this replay was traced from a graph, not a function: nothing to re-run"
             )
-        self._input_rows(arrays)
-        for i in range(len(np.asarray(arrays[0]))) if examples is None else examples:
+        n_examples = self._input_rows(arrays).shape[1]
+        for i in range(n_examples) if examples is None else examples:
             self._checker(arrays, i)
 
     def _input_rows(self, arrays: Sequence[Any]) -> np.ndarray:

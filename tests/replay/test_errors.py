@@ -85,3 +85,8 @@ def test_bad_functions_and_options():
         trace(lambda x: x, [], np.ones((3, 1, 1)))
     with pytest.raises(ValueError, match="reduction must be one of"):
         compile_batch(lambda x: x, [], X, reduction="max")
+
+
+def test_wrong_number_of_parameter_values(replay):
+    with pytest.raises(ValueError, match=r"expected 1 parameter values, got shape \(2,\)"):
+        replay.forward_with(np.ones(2), np.ones((4, 2)), np.ones(4))
