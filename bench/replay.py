@@ -185,7 +185,7 @@ def main() -> None:
     print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch threads 1")
     print(f"{'':44} {'per step':>12} {'100 steps':>12}")
     rows = [
-        (f"micrograd 0.1.0 (median of {micro_steps} step(s), x{STEPS})", micro_step, micro_total),
+        (f"micrograd 0.1.0 ({micro_steps} step(s) timed, x{STEPS})", micro_step, micro_total),
         ("replay, whole training incl. trace", replay_total / STEPS, replay_total),
         ("replay, training after trace", replay_train / STEPS, replay_train),
         ("replay, one step (median)", replay_seconds, replay_seconds * STEPS),

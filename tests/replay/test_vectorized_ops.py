@@ -66,6 +66,8 @@ def test_array_forms_raise_no_numpy_warning(name):
     op = registry.get(name)
     for attrs, points in cases(op):
         columns = [np.array(column) for column in zip(*points)]
-        with np.errstate(all="raise"):
+        with np.errstate(all="raise"):  # a warning left unsilenced raises here
             out = op.vectorized_forward(*columns, **attrs)
-            op.vectorized_backward(np.ones_like(out), out, *columns, **attrs)
+            grads = op.vectorized_backward(np.ones_like(out), out, *columns, **attrs)
+        assert np.shape(out) == (len(points),)
+        assert all(np.shape(g) == (len(points),) for g in grads)
