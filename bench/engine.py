@@ -86,20 +86,31 @@ def torch_step_factory(X: np.ndarray, Y: np.ndarray) -> Callable[[], float]:
     return step
 
 
-def time_steps(step: Callable[[], object], steps: int, repeats: int) -> float:
-    """Median seconds per step over ``repeats`` runs of ``steps`` steps.
+def seconds_per_step(step: Callable[[], object], steps: int, scalar: bool = True) -> float:
+    """One timed block of ``steps`` steps, charged for collecting its own garbage.
 
-    Garbage left by the previous run (possibly another engine's) is collected
-    first, so each engine pays for its own garbage only.
+    The heap is cleared of what the previous block left (maybe another engine's
+    cycles) before the clock starts; for the scalar engines the collection of
+    this block's leftovers is timed with it, so each pays the cyclic GC for its
+    own garbage. (PyTorch's tensors leave none for it.)
     """
-    runs = []
-    for _ in range(repeats):
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if scalar:
         gc.collect()
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        runs.append((time.perf_counter() - start) / steps)
-    return statistics.median(runs)
+    return (time.perf_counter() - start) / steps
+
+
+def compare(engines: dict[str, tuple[Callable[[], object], int]], repeats: int) -> dict:
+    """Median seconds per step of each engine, timed in alternating blocks so that the
+    machine's slow spells fall on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(repeats):
+        for name, (step, steps) in engines.items():
+            times[name].append(seconds_per_step(step, steps, scalar=name != "torch"))
+    return {name: statistics.median(runs) for name, runs in times.items()}
 
 
 def bytes_per_node(value: Callable[[float], object], n: int = 200_000) -> float:
@@ -133,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args()
-    repeats = 3 if args.quick else 5
+    repeats = 2 if args.quick else 5
     sys.setrecursionlimit(10_000)  # micrograd's recursive topological sort
 
     from micrograd.engine import Value as MicrogradValue
@@ -150,9 +161,15 @@ def main() -> None:
     same = demo_step(Value, ours, X, Y) - demo_step(MicrogradValue, theirs, X, Y)
     assert abs(same) < 1e-9, "the two engines disagree on the workload"
 
-    neuro = time_steps(lambda: demo_step(Value, ours, X, Y), steps=5, repeats=repeats)
-    micro = time_steps(lambda: demo_step(MicrogradValue, theirs, X, Y), steps=2, repeats=repeats)
-    torch_s = time_steps(torch_step_factory(X, Y), steps=50, repeats=repeats)
+    # Phase 1: the two scalar engines, before PyTorch is imported. Phase 2: all three
+    # with PyTorch imported, whose ~157,000 objects every full collection of Python's
+    # cyclic GC then walks too.
+    scalar = {
+        "neurograd": (lambda: demo_step(Value, ours, X, Y), 10),
+        "micrograd": (lambda: demo_step(MicrogradValue, theirs, X, Y), 3),
+    }
+    before_torch = compare(scalar, repeats)
+    with_torch = compare({**scalar, "torch": (torch_step_factory(X, Y), 50)}, repeats)
 
     ours_bytes = bytes_per_node(Value)
     micro_bytes = bytes_per_node(MicrogradValue)
@@ -160,12 +177,23 @@ def main() -> None:
     baseline = import_seconds("import sys", repeats + 2)
     importing = import_seconds("import neurograd_core", repeats + 2) - baseline
 
-    print(f"Eager training step, MLP(2, [16, 16, 1]), 100 points (median of {repeats})")
-    print("| engine | s/step | Neurograd is |")
+    print(f"Eager training step, MLP(2, [16, 16, 1]), 100 points, s/step (median of {repeats})")
+    print("| engine | before PyTorch is imported | with PyTorch imported |")
     print("|---|---|---|")
-    print(f"| Neurograd | {neuro:.4f} | 1x |")
-    print(f"| micrograd 0.1.0 | {micro:.4f} | {micro / neuro:.1f}x faster |")
-    print(f"| PyTorch (float64, 1 thread) | {torch_s:.5f} | {neuro / torch_s:.0f}x slower |")
+    for name, label in (("neurograd", "Neurograd"), ("micrograd", "micrograd 0.1.0")):
+        print(f"| {label} | {before_torch[name]:.4f} | {with_torch[name]:.4f} |")
+    print(f"| PyTorch (float64, 1 thread) | | {with_torch['torch']:.5f} |")
+    for title, times in (
+        ("before PyTorch is imported", before_torch),
+        ("with PyTorch imported", with_torch),
+    ):
+        print(
+            f"| Neurograd vs micrograd, {title} | "
+            f"{times['micrograd'] / times['neurograd']:.1f}x faster | |"
+        )
+    print(
+        f"| Neurograd vs PyTorch | {with_torch['neurograd'] / with_torch['torch']:.0f}x slower | |"
+    )
     print()
     print("| measure | Neurograd | micrograd | target |")
     print("|---|---|---|---|")

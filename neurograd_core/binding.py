@@ -12,7 +12,7 @@ from typing import Any
 
 from neurograd_core import modes
 from neurograd_core.op import Op
-from neurograd_core.value import Value, apply, as_float
+from neurograd_core.value import Value, apply, as_float, node
 
 # Op names that back Python operators: name -> (method, reflected method or None).
 OPERATORS: dict[str, tuple[str, str | None]] = {
@@ -42,7 +42,7 @@ def unary_method(op: Op) -> Callable[..., Value]:
     def method(self: Value, **attrs: Any) -> Value:
         if attrs or modes.active:
             return apply(op, self, **attrs)
-        return Value(forward(self.data), (self,), op)
+        return node(forward(self.data), op, self)
 
     return method
 
@@ -57,7 +57,7 @@ def binary_method(op: Op) -> Callable[..., Any]:
                 return NotImplemented
         if modes.active:
             return apply(op, self, other)
-        return Value(forward(self.data, other.data), (self, other), op)
+        return node(forward(self.data, other.data), op, self, other)
 
     return method
 
@@ -72,7 +72,7 @@ def reflected_method(op: Op) -> Callable[..., Any]:
             return NotImplemented
         if modes.active:
             return apply(op, other, self)
-        return Value(forward(other.data, self.data), (other, self), op)
+        return node(forward(other.data, self.data), op, other, self)
 
     return method
 
@@ -92,7 +92,7 @@ def pow_method(op: Op) -> Callable[..., Any]:
     def __pow__(self: Value, exponent: Any) -> Any:
         if (type(exponent) is int or type(exponent) is float) and not modes.active:
             configured = op.with_attrs({"exponent": exponent})
-            return Value(forward(self.data, exponent=exponent), (self,), configured)
+            return node(forward(self.data, exponent=exponent), configured, self)
         if isinstance(exponent, Value):
             power = getattr(Value, "power", None)
             if power is None:

@@ -1,8 +1,8 @@
 """``Value``: one float in the graph, and ``backward()`` over the graph below it.
 
-A node keeps its inputs as an ordered tuple and the ``Op`` that made it; there
-is no closure per node, so a graph holds no reference cycles and is freed by
-reference counting alone.  ``backward()`` orders the graph with an explicit
+A node keeps the ``Op`` that made it and its inputs in argument order (the
+``children`` tuple); there is no closure per node, so a graph holds no reference
+cycles and is freed by reference counting alone.  ``backward()`` orders the graph with an explicit
 stack, so depth is limited by memory, not by Python's recursion limit.
 """
 
@@ -41,7 +41,11 @@ def as_float(data: Any, op: Op | None = None) -> float:
 class Value:
     """A scalar in a computation graph: its ``data``, its ``grad``, and how it was made."""
 
-    __slots__ = ("data", "grad", "label", "_children", "_op")
+    # The inputs: _first and _second (None where absent), then any others in _rest.
+    # Slots rather than a tuple per node: a second object per node doubled the work
+    # of Python's cyclic garbage collector, about a third of a training step
+    # (bench/engine.py). ``children`` gives them as a tuple.
+    __slots__ = ("data", "grad", "label", "_op", "_first", "_second", "_rest")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
 
     def __init__(
@@ -54,16 +58,23 @@ class Value:
         self.data = data if type(data) is float else as_float(data, _op)
         self.grad = 0.0
         self.label = label
-        self._children = _children
         self._op = _op
+        n = len(_children)
+        self._first = _children[0] if n else None
+        self._second = _children[1] if n > 1 else None
+        self._rest = _children[2:] if n > 2 else ()
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
     @property
     def children(self) -> tuple[Value, ...]:
-        """The inputs this value was computed from, in argument order."""
-        return self._children
+        """The inputs this value was computed from, in argument order (``x * x`` has two)."""
+        if self._first is None:
+            return ()
+        if self._second is None:
+            return (self._first,)
+        return (self._first, self._second, *self._rest)
 
     @property
     def op(self) -> Op | None:
@@ -86,7 +97,8 @@ class Value:
                 node.grad = grad
             raise
         for node, grad in previous.items():
-            node.grad += grad
+            if grad:  # most nodes are new, with nothing to add back
+                node.grad += grad
 
 
 _EXIT = object()  # stack marker: the node below it has had all its inputs ordered
@@ -115,7 +127,12 @@ def _order_and_set_aside(root: Value) -> tuple[list[Value], dict[Value, float]]:
             node.grad = 0.0
             push(node)
             push(_EXIT)
-            stack.extend(node._children)
+            if node._first is not None:
+                push(node._first)
+                if node._second is not None:
+                    push(node._second)
+                    if node._rest:
+                        stack.extend(node._rest)
     return order, previous
 
 
@@ -130,23 +147,23 @@ def _propagate(order: list[Value]) -> None:
     grads = None
     try:
         for node in reversed(order):
-            children = node._children
-            if not children:
+            a = node._first
+            if a is None:
                 continue
             op = node._op
+            b = node._second
             grads = None
-            if len(children) == 2:
-                a, b = children
+            if b is None:
+                grads = op.backward_call(node.grad, node.data, a.data)
+                (grad_a,) = grads
+                a.grad += grad_a
+            elif not node._rest:
                 grads = op.backward_call(node.grad, node.data, a.data, b.data)
                 grad_a, grad_b = grads
                 a.grad += grad_a
                 b.grad += grad_b
-            elif len(children) == 1:
-                (a,) = children
-                grads = op.backward_call(node.grad, node.data, a.data)
-                (grad_a,) = grads
-                a.grad += grad_a
             else:
+                children = node.children
                 grads = op.backward_call(node.grad, node.data, *[c.data for c in children])
                 if len(grads) != len(children):
                     raise ValueError("wrong number of gradients")
@@ -162,7 +179,7 @@ def _propagate(order: list[Value]) -> None:
 
 def _backward_error(node: Value, grads: Any, err: Exception) -> BackwardError:
     """Name the op whose backward failed, and say how, for ``backward()`` to raise."""
-    op, n = node._op, len(node._children)
+    op, n = node._op, len(node.children)
     try:
         count = len(grads) if grads is not None else None
     except TypeError:
@@ -186,6 +203,26 @@ def _check_gradients(op: Op, grads: tuple[float, ...]) -> None:
     for i, grad in enumerate(grads):
         if not math.isfinite(grad):
             raise AnomalyError(f"backward of op {_describe(op)} gave gradient {grad} for input {i}")
+
+
+_allocate = object.__new__
+
+
+def node(data: Any, op: Op, first: Value, second: Value | None = None) -> Value:
+    """``Value(data, (first, second), op)`` for ops of one or two inputs, on the hot path.
+
+    Calling the class goes through ``type.__call__`` and ``__init__``; filling
+    the slots of a bare object here costs about half as much.
+    """
+    value = _allocate(Value)
+    value.data = data if type(data) is float else as_float(data, op)
+    value.grad = 0.0
+    value.label = ""
+    value._op = op
+    value._first = first
+    value._second = second
+    value._rest = ()
+    return value
 
 
 def apply(op: Op, *inputs: Any, **attrs: Any) -> Value:

@@ -66,7 +66,7 @@ def trace(root: Value, max_nodes: int | None = None, caller: str = "trace") -> l
     order = [root]
     stack = [root]
     while stack:
-        for child in stack.pop()._children:
+        for child in stack.pop().children:
             if child in seen:
                 continue
             if max_nodes is not None and len(order) >= max_nodes:

@@ -79,7 +79,7 @@ def _leaf_slots(values: Sequence[Value], what: str) -> dict[Value, int]:
             raise TypeError(f"{what} #{i} is {type(value).__name__}, expected a Value")
         if value in slots:
             raise ValueError(f"{what} #{i} is the same Value as {what} #{slots[value]}")
-        if value._children:
+        if value.children:
             raise ValueError(
                 f"{what} #{i} ({value!r}) was computed from other Values; "
                 f"{what}s must be leaves of the graph"
@@ -110,11 +110,11 @@ def flatten(
             node, expanded = stack.pop()
             if node in index:
                 continue
-            if expanded or not node._children:
+            if expanded or not node.children:
                 _append(graph, node, index, input_slots, param_slots)
                 continue
             stack.append((node, True))
-            for child in reversed(node._children):
+            for child in reversed(node.children):
                 if child not in index:
                     stack.append((child, False))
         graph.outputs.append(index[root])
@@ -129,10 +129,10 @@ def _append(
     param_slots: dict[Value, int],
 ) -> None:
     index[node] = len(graph.kinds)
-    if node._children:
+    if node.children:
         graph.kinds.append(OP)
         graph.ops.append(node._op)
-        graph.children.append(tuple(index[child] for child in node._children))
+        graph.children.append(tuple(index[child] for child in node.children))
         graph.slots.append(-1)
         return
     graph.ops.append(None)
