@@ -109,6 +109,46 @@ def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
     return found
 
 
+def call_hooks(
+    hook: Callable[[str], Callable[..., Any]], provider: str, commands: dict[str, Command]
+) -> list[str]:
+    """Run one plugin's hooks: its ops go into the registry under ``provider``, its
+    commands into ``commands``. Returns the commands it added; if a hook fails,
+    what the plugin had added is removed before the error propagates.
+
+    ``hook(name)`` gives the caller of that hook for this plugin alone.
+    """
+    added: list[str] = []
+
+    def register_op(op: Op, replace: bool = False) -> Op:
+        return registry.register(op, provider=provider, replace=replace)
+
+    def register_command(
+        name: str,
+        run: Callable[[Any], int | None],
+        help: str = "",
+        configure: Callable[[Any], None] | None = None,
+    ) -> None:
+        if name in commands:
+            raise OpConflictError(
+                f"command {name!r} is already provided by {commands[name].provider!r}; "
+                f"{provider!r} tried to provide it too"
+            )
+        commands[name] = Command(name, run, help, configure, provider)
+        added.append(name)
+
+    try:
+        hook("register_ops")(register=register_op)
+        hook("register_commands")(register=register_command)
+    except BaseException:
+        for name in registry.ops_from(provider):
+            registry.unregister(name)
+        for name in added:
+            del commands[name]
+        raise
+    return added
+
+
 def _load_one(
     manager: pluggy.PluginManager,
     info: PluginInfo,
@@ -116,44 +156,20 @@ def _load_one(
     commands: dict[str, Command],
 ) -> None:
     """Import and register one plugin; on any error undo what it registered, then re-raise."""
-    added_commands: list[str] = []
+    module = ep.load()
+    if manager.has_plugin(info.name):
+        raise PluginLoadError(f"another plugin already uses the name {info.name!r}")
+    manager.register(module, name=info.name)
+    info.hooks = [h for h in HOOK_NAMES if hasattr(module, h)]
+    others = [p for p in manager.get_plugins() if p is not module]
     try:
-        module = ep.load()
-        if manager.has_plugin(info.name):
-            raise PluginLoadError(f"another plugin already uses the name {info.name!r}")
-        manager.register(module, name=info.name)
-        info.hooks = [h for h in HOOK_NAMES if hasattr(module, h)]
-        others = [p for p in manager.get_plugins() if p is not module]
-
-        def register_op(op: Op, replace: bool = False) -> Op:
-            return registry.register(op, provider=info.name, replace=replace)
-
-        def register_command(
-            name: str,
-            run: Callable[[Any], int | None],
-            help: str = "",
-            configure: Callable[[Any], None] | None = None,
-        ) -> None:
-            if name in commands:
-                raise OpConflictError(
-                    f"command {name!r} is already provided by {commands[name].provider!r}; "
-                    f"{info.name!r} tried to provide it too"
-                )
-            commands[name] = Command(name, run, help, configure, info.name)
-            added_commands.append(name)
-
-        manager.subset_hook_caller("register_ops", others)(register=register_op)
-        manager.subset_hook_caller("register_commands", others)(register=register_command)
+        info.commands = call_hooks(
+            lambda name: manager.subset_hook_caller(name, others), info.name, commands
+        )
     except BaseException:
-        for name in registry.ops_from(info.name):
-            registry.unregister(name)
-        for name in added_commands:
-            del commands[name]
-        if manager.has_plugin(info.name):
-            manager.unregister(name=info.name)
+        manager.unregister(name=info.name)
         raise
     info.ops = registry.ops_from(info.name)
-    info.commands = added_commands
     info.loaded = True
 
 

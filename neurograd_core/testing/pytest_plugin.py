@@ -48,7 +48,7 @@ def neurograd_plugin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(plugins, "commands", lambda: {**loaded_commands(), **added})
 
     def register(plugin: Any, name: str | None = None) -> RegisteredPlugin:
-        taken = set(loaded_commands()) | set(added)
+        taken = {**loaded_commands(), **added}
         registered = register_plugin(plugin, name=name, taken_commands=taken)
         added.update(registered.commands)
         return registered

@@ -7,7 +7,7 @@ whatever a test registers is gone when it ends.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +15,8 @@ from typing import Any
 import pluggy
 
 from neurograd_core import hookspecs
-from neurograd_core.errors import OpConflictError
 from neurograd_core.op import Op
-from neurograd_core.plugins import Command, plugin_infos
+from neurograd_core.plugins import Command, call_hooks, plugin_infos
 from neurograd_core.registry import OpRegistry, registry
 
 
@@ -35,38 +34,21 @@ def _plugin_name(plugin: Any) -> str:
 
 
 def register_plugin(
-    plugin: Any, *, name: str | None = None, taken_commands: Iterable[str] = ()
+    plugin: Any, *, name: str | None = None, taken_commands: Mapping[str, Command] | None = None
 ) -> RegisteredPlugin:
-    """Run ``plugin``'s hooks through pluggy: its ops go into the registry, its commands
-    are returned. A misspelt hook or a wrong hook argument fails here, as in loading."""
+    """Run ``plugin``'s hooks through pluggy, as loading does: its ops go into the
+    registry, its commands are returned. A misspelt hook or a wrong hook argument
+    fails here, as in loading; so does a command name in ``taken_commands``."""
     plugin_name = name or _plugin_name(plugin)
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     manager.register(plugin, name=plugin_name)
     manager.check_pending()
-    registered = RegisteredPlugin(plugin_name)
-    taken = set(taken_commands)
-
-    def register_op(op: Op, replace: bool = False) -> Op:
-        registry.register(op, provider=plugin_name, replace=replace)
-        registered.ops.append(op.name)
-        return op
-
-    def register_command(
-        name: str,
-        run: Callable[[Any], int | None],
-        help: str = "",
-        configure: Callable[[Any], None] | None = None,
-    ) -> None:
-        if name in taken or name in registered.commands:
-            raise OpConflictError(
-                f"command {name!r} is already provided; plugin {plugin_name!r} tried to add it too"
-            )
-        registered.commands[name] = Command(name, run, help, configure, plugin_name)
-
-    manager.hook.register_ops(register=register_op)
-    manager.hook.register_commands(register=register_command)
-    return registered
+    commands = dict(taken_commands or {})
+    added = call_hooks(lambda hook: getattr(manager.hook, hook), plugin_name, commands)
+    return RegisteredPlugin(
+        plugin_name, registry.ops_from(plugin_name), {name: commands[name] for name in added}
+    )
 
 
 def bundled_ops() -> list[tuple[Op, str]]:
