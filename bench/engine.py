@@ -131,12 +131,17 @@ def bytes_per_node(value: Callable[[float], object], n: int = 200_000) -> float:
     return used / (2 * n)
 
 
-def import_seconds(statement: str, repeats: int) -> float:
+def import_seconds(module: str, repeats: int) -> float:
+    """Median time of ``import module`` in fresh interpreters, timed inside each of them
+    (interpreter start-up and shutdown are not the import's)."""
+    code = (
+        "import time; start = time.perf_counter(); "
+        f"import {module}; print(time.perf_counter() - start)"
+    )
     runs = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", statement], check=True)
-        runs.append(time.perf_counter() - start)
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+        runs.append(float(out.stdout))
     return statistics.median(runs)
 
 
@@ -174,8 +179,7 @@ def main() -> None:
     ours_bytes = bytes_per_node(Value)
     micro_bytes = bytes_per_node(MicrogradValue)
 
-    baseline = import_seconds("import sys", repeats + 2)
-    importing = import_seconds("import neurograd_core", repeats + 2) - baseline
+    importing = import_seconds("neurograd_core", 11)
 
     print(f"Eager training step, MLP(2, [16, 16, 1]), 100 points, s/step (median of {repeats})")
     print("| engine | before PyTorch is imported | with PyTorch imported |")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neurograd_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _configure_plugins(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +17,8 @@ def _configure_plugins(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_plugins(args: argparse.Namespace) -> int:
+    import json
+
     from neurograd_core.plugins import plugin_infos
 
     infos = plugin_infos()

@@ -92,13 +92,19 @@ def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
     """Every entry point of the group with what is known before loading it; bundled first,
     then by distribution, so the load order does not depend on the environment."""
     found = []
+    name_and_version: dict[int, tuple[str, str]] = {}  # parsed once per distribution
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        meta = ep.dist.metadata if ep.dist else None  # parsed once: each parse costs ~0.5 ms
-        dist = meta["Name"] if meta else "<unknown>"
+        if ep.dist is None:
+            dist, version = "<unknown>", ""
+        else:
+            if id(ep.dist) not in name_and_version:
+                meta = ep.dist.metadata  # parsing METADATA costs ~0.5 ms each time
+                name_and_version[id(ep.dist)] = (meta["Name"], meta["Version"])
+            dist, version = name_and_version[id(ep.dist)]
         info = PluginInfo(
             name=ep.name,
             distribution=dist,
-            version=meta["Version"] if meta else "",
+            version=version,
             module=ep.value,
             bundled=normalize(dist) == DISTRIBUTION,
         )

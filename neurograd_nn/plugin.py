@@ -5,11 +5,13 @@ Kept light: the demo's modules, numpy and matplotlib load only when it runs.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neurograd_core import hookimpl
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _configure_demo(parser: argparse.ArgumentParser) -> None:

@@ -7,10 +7,34 @@
 graphviz itself is imported only when a graph is drawn.
 """
 
-from neurograd_viz.colors import PALETTE
-from neurograd_viz.dot import draw_dot
-from neurograd_viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, trace
-from neurograd_viz.text import text_view
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names load on first use (PEP 562): every ``import neurograd_core`` imports this
+# package to find the ``graph`` command, and should not pay for the views then.
+_EXPORTS = {
+    "PALETTE": "neurograd_viz.colors",
+    "draw_dot": "neurograd_viz.dot",
+    "DEFAULT_MAX_NODES": "neurograd_viz.graph",
+    "GraphTooLargeError": "neurograd_viz.graph",
+    "trace": "neurograd_viz.graph",
+    "text_view": "neurograd_viz.text",
+}
+
+if TYPE_CHECKING:
+    from neurograd_viz.colors import PALETTE
+    from neurograd_viz.dot import draw_dot
+    from neurograd_viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, trace
+    from neurograd_viz.text import text_view
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'neurograd_viz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_MAX_NODES",

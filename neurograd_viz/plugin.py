@@ -5,11 +5,13 @@ Light at import: the command's module, and graphviz, load when the command runs.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neurograd_core.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    import argparse
 
 HELP = "show the graph of a small expression, as text or as an SVG/PNG picture"
 
