@@ -8,6 +8,10 @@ the run instead of warning.
 import os
 import sys
 
+# In-process pytester runs (tests/kit, tests/docs) put sys.modules back as they
+# found it; numpy cannot be imported twice in one process, so it is imported first.
+import numpy  # noqa: F401
+
 os.environ["NEUROGRAD_LOAD_PLUGINS"] = ""
 os.environ["NEUROGRAD_STRICT_PLUGINS"] = "1"
 
