@@ -2,8 +2,8 @@
 
 A node keeps the ``Op`` that made it and its inputs in argument order (the
 ``children`` tuple); there is no closure per node, so a graph holds no reference
-cycles and is freed by reference counting alone.  ``backward()`` orders the graph with an explicit
-stack, so depth is limited by memory, not by Python's recursion limit.
+cycles and is freed by reference counting alone. ``backward()`` orders the graph
+with an explicit stack, so depth is limited by memory, not by the recursion limit.
 """
 
 from __future__ import annotations
