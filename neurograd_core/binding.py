@@ -21,9 +21,9 @@ OPERATORS: dict[str, tuple[str, str | None]] = {
     "mul": ("__mul__", "__rmul__"),
     "div": ("__truediv__", "__rtruediv__"),
     "neg": ("__neg__", None),
-    "pow": ("__pow__", None),  # Value ** number: the exponent is an attribute
     "power": ("power", "__rpow__"),  # Value ** Value and number ** Value
 }
+# "pow" (Value ** number) backs __pow__ through pow_method: its exponent is an attribute.
 
 
 def _operand(other: Any) -> Value | None:
@@ -108,23 +108,23 @@ def pow_method(op: Op) -> Callable[..., Any]:
     return __pow__
 
 
+def _method(op: Op) -> Callable[..., Any]:
+    """``Value.<name>`` for an op of any arity."""
+    if op.arity == 1:
+        return unary_method(op)
+    return binary_method(op) if op.arity == 2 else nary_method(op)
+
+
 def bind(op: Op) -> list[str]:
     """Attach ``op`` to ``Value``; returns the attribute names it set."""
-    bound: dict[str, Callable[..., Any]] = {}
+    bound = {op.name: _method(op)}
     if op.name == "pow":
         bound["__pow__"] = pow_method(op)
     elif op.name in OPERATORS:
         method, reflected = OPERATORS[op.name]
-        bound[method] = unary_method(op) if op.arity == 1 else binary_method(op)
+        bound[method] = _method(op)
         if reflected is not None:
             bound[reflected] = reflected_method(op)
-    if op.name not in bound:
-        if op.arity == 1:
-            bound[op.name] = unary_method(op)
-        elif op.arity == 2:
-            bound[op.name] = binary_method(op)
-        else:
-            bound[op.name] = nary_method(op)
     for name, function in bound.items():
         function.__name__ = name
         function.__qualname__ = f"Value.{name}"
