@@ -1,8 +1,9 @@
-"""Turn a registered ``Op`` into methods and operators of ``Value``.
+"""Turn registered ops into methods and operators of ``Value``.
 
 Each factory builds one function per op (not per node). The fast branch of
 each method creates the node directly; ``apply`` handles attributes and the
-``no_grad`` / ``detect_anomaly`` modes (see ``modes.active``).
+``no_grad`` / ``detect_anomaly`` modes (see ``modes.active``). Which operators
+an op backs is declared on the op (``Op.operators``); this module knows no op.
 """
 
 from __future__ import annotations
@@ -13,17 +14,6 @@ from typing import Any
 from neurograd_core import modes
 from neurograd_core.op import Op
 from neurograd_core.value import Value, apply, as_float, node
-
-# Op names that back Python operators: name -> (method, reflected method or None).
-OPERATORS: dict[str, tuple[str, str | None]] = {
-    "add": ("__add__", "__radd__"),
-    "sub": ("__sub__", "__rsub__"),
-    "mul": ("__mul__", "__rmul__"),
-    "div": ("__truediv__", "__rtruediv__"),
-    "neg": ("__neg__", None),
-    "power": ("power", "__rpow__"),  # Value ** Value and number ** Value
-}
-# "pow" (Value ** number) backs __pow__ through pow_method: its exponent is an attribute.
 
 
 def _operand(other: Any) -> Value | None:
@@ -37,7 +27,7 @@ def _operand(other: Any) -> Value | None:
 
 
 def unary_method(op: Op) -> Callable[..., Value]:
-    forward = op.forward
+    forward = op.eager_forward
 
     def method(self: Value, **attrs: Any) -> Value:
         if attrs or modes.active:
@@ -48,7 +38,7 @@ def unary_method(op: Op) -> Callable[..., Value]:
 
 
 def binary_method(op: Op) -> Callable[..., Any]:
-    forward = op.forward
+    forward = op.eager_forward
 
     def method(self: Value, other: Any) -> Any:
         if type(other) is not Value:
@@ -64,7 +54,7 @@ def binary_method(op: Op) -> Callable[..., Any]:
 
 def reflected_method(op: Op) -> Callable[..., Any]:
     """``number <op> value``: the number is the first input."""
-    forward = op.forward
+    forward = op.eager_forward
 
     def method(self: Value, other: Any) -> Any:
         other = _operand(other)
@@ -84,56 +74,58 @@ def nary_method(op: Op) -> Callable[..., Value]:
     return method
 
 
-def pow_method(op: Op) -> Callable[..., Any]:
-    """``value ** exponent``: a number exponent is an attribute, a Value exponent is an input."""
+def operand_as_attribute(op: Op, binary: Op | None, operator: str) -> Callable[..., Any]:
+    """``value <operator> number`` as ``op(value, <attribute>=number)`` (``x ** 2``); a
+    Value operand goes to the two-input op ``binary`` that backs the same operator."""
+    (attribute,) = op.required_attrs
+    forward = op.eager_forward
+    to_value = binary_method(binary) if binary is not None else None
 
-    forward = op.forward
-
-    def __pow__(self: Value, exponent: Any) -> Any:
-        if (type(exponent) is int or type(exponent) is float) and not modes.active:
-            configured = op.with_attrs({"exponent": exponent})
-            return node(forward(self.data, exponent=exponent), configured, self)
-        if isinstance(exponent, Value):
-            power = getattr(Value, "power", None)
-            if power is None:
-                raise TypeError("Value ** Value needs the op 'power', which no plugin registered")
-            return power(self, exponent)
-        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            return apply(op, self, exponent=exponent)
+    def method(self: Value, other: Any) -> Any:
+        if (type(other) is int or type(other) is float) and not modes.active:
+            configured = op.with_attrs({attribute: other})
+            return node(forward(self.data, **{attribute: other}), configured, self)
+        if isinstance(other, Value):
+            if to_value is None:
+                raise TypeError(
+                    f"Value {operator} Value needs a two-input op that backs {operator}; "
+                    f"only {op.name!r} (a number operand) is registered"
+                )
+            return to_value(self, other)
         try:
-            return apply(op, self, exponent=as_float(exponent))
+            number = other if isinstance(other, (int, float)) else as_float(other)
         except TypeError:
             return NotImplemented
+        return apply(op, self, **{attribute: number})
 
-    return __pow__
+    return method
 
 
-def _method(op: Op) -> Callable[..., Any]:
+def method_for(op: Op) -> Callable[..., Any]:
     """``Value.<name>`` for an op of any arity."""
     if op.arity == 1:
         return unary_method(op)
     return binary_method(op) if op.arity == 2 else nary_method(op)
 
 
-def bind(op: Op) -> list[str]:
-    """Attach ``op`` to ``Value``; returns the attribute names it set."""
-    bound = {op.name: _method(op)}
-    if op.name == "pow":
-        bound["__pow__"] = pow_method(op)
-    elif op.name in OPERATORS:
-        method, reflected = OPERATORS[op.name]
-        bound[method] = _method(op)
-        if reflected is not None:
-            bound[reflected] = reflected_method(op)
-    for name, function in bound.items():
-        function.__name__ = name
-        function.__qualname__ = f"Value.{name}"
-        function.__doc__ = f"Apply the registered op {op.name!r}."
-        setattr(Value, name, function)
-    return list(bound)
+def operator_method(operator: str, backers: list[Op]) -> Callable[..., Any]:
+    """The method behind ``operator`` from the ops that back it (at most one of each kind)."""
+    binary = next((op for op in backers if op.arity == 2), None)
+    by_attribute = next((op for op in backers if op.arity == 1 and op.required_attrs), None)
+    if by_attribute is not None:
+        return operand_as_attribute(by_attribute, binary, operator)
+    if operator.startswith("__r") and binary is not None:
+        return reflected_method(binary)
+    return method_for(backers[0])
 
 
-def unbind(names: list[str]) -> None:
-    for name in names:
-        if name in Value.__dict__:
-            delattr(Value, name)
+def set_method(name: str, function: Callable[..., Any], what: str) -> None:
+    function.__name__ = name
+    function.__qualname__ = f"Value.{name}"
+    function.__doc__ = f"Apply the registered {what}."
+    setattr(Value, name, function)
+
+
+def remove_method(name: str) -> None:
+    if name in Value.__dict__:
+        delattr(Value, name)

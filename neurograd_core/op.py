@@ -1,49 +1,192 @@
-"""The ``Op`` declaration: an operation as data, a forward and a backward over plain floats.
+"""The ``Op`` declaration (contract version 2): an operation written once, over a namespace.
 
-    Op("tanh", forward=math.tanh, backward=lambda grad, out, x: (grad * (1 - out * out),))
+    def softsign(xp, x):
+        return x / (1 + xp.abs(x))
 
-``forward(*inputs, **attrs) -> float``; ``backward(grad, out, *inputs, **attrs)``
-returns one gradient per input. Attributes (an exponent, a slope) are constants
-that are not differentiated. Declaring an op checks nothing; the registry
-validates it once, when it is registered (see ``registry.validate_op``).
+    def softsign_backward(xp, grad, out, x):
+        d = 1 + xp.abs(x)
+        return (grad / (d * d),)
+
+    Op("softsign", softsign, softsign_backward)
+
+``forward(xp, *inputs, **attrs)`` and ``backward(xp, grad, out, *inputs, **attrs)``
+(one gradient per input, ``grad`` multiplied in) run on floats, arrays and
+``Value``s alike; ``neurograd_core.namespaces`` says which ``xp`` each gets.
+Attributes (an exponent, a slope) are keyword-only constants, not differentiated.
+An op may add ``fast_forward`` / ``fast_backward`` over plain floats for eager
+mode; the generic form stays the definition, and the conformance kit checks
+that both agree. An ``Op`` cannot be changed once declared.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
+from neurograd_core.errors import InvalidOpError
+from neurograd_core.namespaces.scalar import NAMESPACE as SCALAR
+from neurograd_core.namespaces.scalar import Float
+
 NO_ATTRS: Mapping[str, Any] = MappingProxyType({})
 _MAX_VARIANTS = 256  # distinct attribute sets remembered per op
 
+# Traits replay may exploit (``neurograd_core.replay.fusion``).
+SUM = "sum"  # the output is the sum of the inputs
+PRODUCT = "product"  # the output is the product of its two inputs
+TRAITS = frozenset({SUM, PRODUCT})
+
+# Python operators an op may back: the operand's place in the op's inputs.
+BINARY_OPERATORS = frozenset(
+    f"__{name}__" for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul")
+)
+REFLECTED_OPERATORS = frozenset(name.replace("__", "__r", 1) for name in BINARY_OPERATORS)
+UNARY_OPERATORS = frozenset({"__neg__", "__pos__", "__abs__"})
+
+_NEW_SHAPE = """\
+Since contract version 2 an op is written once, over an array namespace xp:
+    def cube(xp, x):
+        return x * x * x
+    def cube_backward(xp, grad, out, x):
+        return (3 * x * x * grad,)
+    Op("cube", cube, cube_backward)
+The same two functions then run on floats, numpy arrays, torch tensors and Values.
+A float-only version may stay, as Op(..., fast_forward=..., fast_backward=...)."""
+
+
+def _parameters(function: Any, what: str, name: str) -> list[inspect.Parameter]:
+    try:
+        return list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        raise InvalidOpError(
+            f"op {name!r}: {what} has no signature Neurograd can read ({function!r}); "
+            "write it as a Python function"
+        ) from None
+
+
+def _positional_counts(parameters: list[inspect.Parameter]) -> tuple[int, int | None]:
+    """(required, maximum) positional arguments; maximum None when ``*args`` takes any."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in parameters if p.kind in kinds]
+    required = sum(1 for p in positional if p.default is p.empty)
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    return required, None if variadic else len(positional)
+
+
+def _accepts(parameters: list[inspect.Parameter], n: int) -> bool:
+    required, maximum = _positional_counts(parameters)
+    return required <= n and (maximum is None or n <= maximum)
+
+
+def required_attrs(forward: Callable[..., Any]) -> tuple[str, ...]:
+    """Keyword-only parameters of ``forward`` without a default: attributes it cannot go without."""
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty)
+
+
+def _takes_xp_first(function: Callable[..., Any], what: str, name: str) -> list[inspect.Parameter]:
+    parameters = _parameters(function, what, name)
+    first = parameters[0].name if parameters else None
+    if first != "xp":
+        got = f"its first parameter is {first!r}" if first else "it takes no parameters"
+        raise InvalidOpError(f"op {name!r}: {what} must take xp first, but {got}.\n{_NEW_SHAPE}")
+    return parameters[1:]
+
+
+def _resolve_arity(name: str, forward: Callable[..., Any], arity: int | None) -> int:
+    after_xp = _takes_xp_first(forward, "forward", name)
+    required, maximum = _positional_counts(after_xp)
+    if arity is None:
+        if maximum is None:
+            raise InvalidOpError(f"op {name!r}: cannot infer arity from forward(*...); pass arity=")
+        arity = required
+    if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
+        raise InvalidOpError(f"op {name!r}: arity must be a positive int, got {arity!r}")
+    if not _accepts(after_xp, arity):
+        raise InvalidOpError(f"op {name!r}: forward does not take xp and {arity} inputs")
+    return arity
+
+
+def _check_operators(name: str, operators: tuple[str, ...], arity: int, attrs: tuple) -> None:
+    for method in operators:
+        if method in UNARY_OPERATORS:
+            fits = arity == 1 and not attrs
+            needs = "one input and no required attribute"
+        elif method in REFLECTED_OPERATORS:
+            fits, needs = arity == 2, "two inputs"
+        elif method in BINARY_OPERATORS:
+            fits = arity == 2 or (arity == 1 and len(attrs) == 1)
+            needs = "two inputs, or one input and one required attribute (the operand)"
+        else:
+            known = sorted(BINARY_OPERATORS | REFLECTED_OPERATORS | UNARY_OPERATORS)
+            raise InvalidOpError(f"op {name!r}: {method!r} is not an operator it can back: {known}")
+        if not fits:
+            raise InvalidOpError(f"op {name!r}: backing {method} needs {needs}")
+
+
+def _on_floats(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """The generic forward as eager mode calls it: plain floats in, a float out."""
+
+    def eager_forward(*inputs: float, **attrs: Any) -> Any:
+        return forward(SCALAR, *[Float(x) for x in inputs], **attrs)
+
+    return eager_forward
+
+
+def _on_floats_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """The generic backward on plain floats; gradients come back as plain floats."""
+
+    def eager_backward(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple:
+        grads = backward(SCALAR, Float(grad), Float(out), *[Float(x) for x in inputs], **attrs)
+        return tuple(float(g) for g in grads)
+
+    return eager_backward
+
 
 class Op:
-    """An operation on scalars: its name, forward, backward and optional extras.
+    """An operation: a name, a forward and a backward written once, and what it declares.
 
-    Optional fields are read by other parts of Neurograd:
+    Optional fields, read by other parts of Neurograd (the core knows no op by name):
 
+    * ``fast_forward(*floats, **attrs)`` / ``fast_backward(grad, out, *floats, **attrs)``
+      -- eager mode's faster form over plain floats; must agree with the generic form.
     * ``arity`` -- number of inputs; inferred from ``forward``'s signature when omitted.
-    * ``symbol`` -- how ``draw_dot`` labels the node; may use attributes, e.g. ``"**{exponent}"``.
+    * ``operators`` -- Python operators it backs, as method names: ``("__add__",
+      "__radd__")``. A one-input op with one required attribute may back a binary
+      operator: ``x ** 2`` is ``pow(x, exponent=2)``.
+    * ``traits`` -- properties replay may exploit: ``"sum"`` (the output is the sum of
+      the inputs), ``"product"`` (the product of its two inputs).
+    * ``symbol`` -- how ``draw_dot`` labels the node; may use attributes: ``"**{exponent}"``.
     * ``torch`` -- a PyTorch equivalent, ``f(*tensors, **attrs)``, for the conformance kit.
-    * ``domain`` -- ``f(*inputs) -> bool``: where finite-difference checks may sample (e.g. x > 0).
+    * ``domain`` -- ``f(*inputs) -> bool``: where finite-difference checks may sample.
     * ``kinks`` -- input values where the op is not differentiable (e.g. 0.0 for relu).
-    * ``vectorized_forward`` / ``vectorized_backward`` -- the same maths over numpy arrays.
+
+    Set by Neurograd: ``attrs`` (of a node's copy), ``provider`` (the plugin that
+    registered it), ``eager_forward`` and ``backward_call`` (what eager mode calls).
     """
 
     __slots__ = (
         "name",
         "forward",
         "backward",
+        "fast_forward",
+        "fast_backward",
         "arity",
+        "operators",
+        "traits",
         "symbol",
         "torch",
         "domain",
         "kinks",
-        "vectorized_forward",
-        "vectorized_backward",
         "attrs",
+        "provider",
+        "eager_forward",
+        "eager_backward",
         "backward_call",
         "_variants",
     )
@@ -51,30 +194,88 @@ class Op:
     def __init__(
         self,
         name: str,
-        forward: Callable[..., float],
-        backward: Callable[..., tuple[float, ...]],
+        forward: Callable[..., Any],
+        backward: Callable[..., Any],
         *,
+        fast_forward: Callable[..., float] | None = None,
+        fast_backward: Callable[..., tuple[float, ...]] | None = None,
         arity: int | None = None,
+        operators: tuple[str, ...] = (),
+        traits: tuple[str, ...] = (),
         symbol: str | None = None,
         torch: Callable[..., Any] | None = None,
         domain: Callable[..., bool] | None = None,
         kinks: tuple[float, ...] = (),
-        vectorized_forward: Callable[..., Any] | None = None,
-        vectorized_backward: Callable[..., Any] | None = None,
     ) -> None:
-        self.name = name
-        self.forward = forward
-        self.backward = backward
-        self.arity = arity
-        self.symbol = symbol
-        self.torch = torch
-        self.domain = domain
-        self.kinks = tuple(kinks)
-        self.vectorized_forward = vectorized_forward
-        self.vectorized_backward = vectorized_backward
-        self.attrs = NO_ATTRS
-        self.backward_call = backward  # backward with this op's attributes bound
-        self._variants: dict[tuple[tuple[str, Any], ...], Op] = {}
+        if not isinstance(name, str):
+            raise InvalidOpError(f"an op's name must be a string, got {name!r}")
+        for part, value in (("forward", forward), ("backward", backward)):
+            if not callable(value):
+                raise InvalidOpError(f"op {name!r}: {part} must be callable, got {value!r}")
+        arity = _resolve_arity(name, forward, arity)
+        if not _accepts(_takes_xp_first(backward, "backward", name), arity + 2):
+            raise InvalidOpError(
+                f"op {name!r}: backward must take (xp, grad, out, *inputs): {arity + 3} arguments"
+            )
+        optional = (
+            ("fast_forward", fast_forward, arity),
+            ("fast_backward", fast_backward, arity + 2),
+        )
+        for part, value, n in optional:
+            if value is not None and not _accepts(_parameters(value, part, name), n):
+                raise InvalidOpError(f"op {name!r}: {part} must take {n} positional arguments")
+        for part, value in (("torch", torch), ("domain", domain)):
+            if value is not None and not callable(value):
+                raise InvalidOpError(f"op {name!r}: {part} must be callable or None, got {value!r}")
+        if symbol is not None and not isinstance(symbol, str):
+            raise InvalidOpError(f"op {name!r}: symbol must be a string, got {symbol!r}")
+        operators, traits = tuple(operators), tuple(traits)
+        _check_operators(name, operators, arity, required_attrs(forward))
+        unknown = set(traits) - TRAITS
+        if unknown:
+            raise InvalidOpError(
+                f"op {name!r}: unknown traits {sorted(unknown)}; known: {sorted(TRAITS)}"
+            )
+        eager_backward = fast_backward or _on_floats_backward(backward)
+        fields = {
+            "name": name,
+            "forward": forward,
+            "backward": backward,
+            "fast_forward": fast_forward,
+            "fast_backward": fast_backward,
+            "arity": arity,
+            "operators": operators,
+            "traits": frozenset(traits),
+            "symbol": symbol,
+            "torch": torch,
+            "domain": domain,
+            "kinks": tuple(float(k) for k in kinks),
+            "attrs": NO_ATTRS,
+            "provider": None,
+            "eager_forward": fast_forward or _on_floats(forward),
+            "eager_backward": eager_backward,
+            "backward_call": eager_backward,
+            "_variants": {},
+        }
+        for field, value in fields.items():
+            object.__setattr__(self, field, value)
+
+    def __setattr__(self, field: str, value: Any) -> None:
+        raise AttributeError(f"an Op cannot be changed once declared (tried to set {field!r})")
+
+    def __delattr__(self, field: str) -> None:
+        raise AttributeError(f"an Op cannot be changed once declared (tried to delete {field!r})")
+
+    def _copy(self, **changes: Any) -> Op:
+        copy = Op.__new__(Op)
+        for field in Op.__slots__:
+            object.__setattr__(copy, field, changes.get(field, getattr(self, field)))
+        object.__setattr__(copy, "_variants", {})
+        return copy
+
+    def registered(self, provider: str) -> Op:
+        """This op as the registry holds it: the same, recording the plugin that provided it."""
+        return self._copy(provider=provider)
 
     def with_attrs(self, attrs: Mapping[str, Any]) -> Op:
         """A copy that remembers the attributes a node was computed with.
@@ -88,20 +289,21 @@ class Op:
         except KeyError:
             pass
         except TypeError:  # unhashable attribute: a copy for this node alone
-            return self._copy(attrs)
-        configured = self._copy(attrs)
+            return self._configured(attrs)
+        configured = self._configured(attrs)
         if len(self._variants) < _MAX_VARIANTS:
             self._variants[key] = configured
         return configured
 
-    def _copy(self, attrs: Mapping[str, Any]) -> Op:
-        configured = Op.__new__(Op)
-        for field in Op.__slots__:
-            setattr(configured, field, getattr(self, field))
-        configured.attrs = MappingProxyType(dict(attrs))
-        configured.backward_call = partial(self.backward, **attrs)
-        configured._variants = {}
-        return configured
+    def _configured(self, attrs: Mapping[str, Any]) -> Op:
+        return self._copy(
+            attrs=MappingProxyType(dict(attrs)),
+            backward_call=partial(self.eager_backward, **attrs),
+        )
+
+    @property
+    def required_attrs(self) -> tuple[str, ...]:
+        return required_attrs(self.forward)
 
     @property
     def label(self) -> str:

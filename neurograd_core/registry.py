@@ -1,8 +1,7 @@
-"""The op registry: validates each op once, remembers who provided it, binds it to ``Value``."""
+"""The op registry: validates each op's name, remembers who provided it, binds it to ``Value``."""
 
 from __future__ import annotations
 
-import inspect
 import keyword
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,93 +18,81 @@ RESERVED_NAMES = frozenset(dir(Value))
 USER_PROVIDER = "<user code>"
 
 
-def _positional(function: Any) -> tuple[int, int | None] | None:
-    """(required, maximum) positional arguments of ``function``; None if it can't be inspected."""
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = [p for p in parameters if p.kind in kinds]
-    required = sum(1 for p in positional if p.default is p.empty)
-    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
-    return required, None if variadic else len(positional)
-
-
-def _accepts(function: Any, n: int) -> bool:
-    """Whether ``function`` can be called with ``n`` positional arguments (True if unknown)."""
-    counts = _positional(function)
-    if counts is None:
-        return True
-    required, maximum = counts
-    return required <= n and (maximum is None or n <= maximum)
-
-
 def validate_op(op: Any) -> Op:
-    """Check ``op`` against the contract; fills in ``arity`` when it was left out."""
+    """Check what registering needs beyond a valid declaration: an ``Op`` with a usable name."""
     if not isinstance(op, Op):
         raise InvalidOpError(f"expected an Op, got {type(op).__name__}")
     name = op.name
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+    if not name.isidentifier() or keyword.iskeyword(name):
         raise InvalidOpError(f"op name {name!r} is not a Python identifier")
     if name.startswith("_") or name in RESERVED_NAMES:
         raise InvalidOpError(f"op name {name!r} is reserved: it would hide Value.{name}")
-    for part in ("forward", "backward"):
-        if not callable(getattr(op, part)):
-            raise InvalidOpError(f"op {name!r}: {part} must be callable, got {getattr(op, part)!r}")
-    if op.arity is None:
-        counts = _positional(op.forward)
-        op.arity = counts[0] if counts is not None and counts[1] is not None else None
-        if op.arity is None:
-            raise InvalidOpError(f"op {name!r}: cannot infer arity from forward; pass arity=")
-    if not isinstance(op.arity, int) or isinstance(op.arity, bool) or op.arity < 1:
-        raise InvalidOpError(f"op {name!r}: arity must be a positive int, got {op.arity!r}")
-    if not _accepts(op.forward, op.arity):
-        raise InvalidOpError(f"op {name!r}: forward does not take {op.arity} inputs")
-    if not _accepts(op.backward, op.arity + 2):
-        raise InvalidOpError(
-            f"op {name!r}: backward must take (grad, out, *inputs): {op.arity + 2} arguments"
-        )
-    for part in ("torch", "domain", "vectorized_forward", "vectorized_backward"):
-        value = getattr(op, part)
-        if value is not None and not callable(value):
-            raise InvalidOpError(f"op {name!r}: {part} must be callable or None, got {value!r}")
-    if op.symbol is not None and not isinstance(op.symbol, str):
-        raise InvalidOpError(f"op {name!r}: symbol must be a string, got {op.symbol!r}")
     return op
 
 
+def _kind(op: Op, operator: str) -> str:
+    """How ``op`` backs ``operator``; one op of each kind may back one operator."""
+    if op.arity == 1 and op.required_attrs and not operator.startswith("__r"):
+        return "with a number operand"
+    return "with a Value operand" if op.arity == 2 else "alone"
+
+
 class OpRegistry:
-    """Every op Neurograd knows, by name, with the plugin that provided each."""
+    """Every op Neurograd knows, by name, each recording the plugin that provided it."""
 
     def __init__(self) -> None:
         self._ops: dict[str, Op] = {}
-        self._providers: dict[str, str] = {}
-        self._bound: dict[str, list[str]] = {}
 
     def register(self, op: Op, *, provider: str = USER_PROVIDER, replace: bool = False) -> Op:
-        """Validate ``op`` and bind it to ``Value``; a name clash keeps the first op
-        unless ``replace=True``."""
+        """Validate ``op`` and bind it to ``Value``; returns it as registered.
+
+        A name clash keeps the first op unless ``replace=True``; an operator that
+        another op already backs is a clash too.
+        """
         validate_op(op)
         name = op.name
-        if name in self._ops and not replace:
+        old = self._ops.get(name)
+        if old is not None and not replace:
             raise OpConflictError(
-                f"op {name!r} is already registered by {self._providers[name]!r}; "
+                f"op {name!r} is already registered by {old.provider!r}; "
                 f"{provider!r} tried to register it too. The first stays; "
                 "pass replace=True to replace it on purpose."
             )
-        if name in self._ops:
-            binding.unbind(self._bound.pop(name))
-        self._ops[name] = op
-        self._providers[name] = provider
-        self._bound[name] = binding.bind(op)
-        return op
+        for operator in op.operators:
+            for other in self._backers(operator):
+                if other.name != name and _kind(other, operator) == _kind(op, operator):
+                    raise OpConflictError(
+                        f"operator {operator} is already backed by op {other.name!r} "
+                        f"(from {other.provider!r}); {provider!r} tried to back it with "
+                        f"op {name!r} too"
+                    )
+        if old is not None:
+            self.unregister(name)
+        registered = op.registered(provider)
+        self._ops[name] = registered
+        binding.set_method(name, binding.method_for(registered), f"op {name!r}")
+        self._rebind(registered.operators)
+        return registered
 
     def unregister(self, name: str) -> Op:
         op = self.get(name)
-        binding.unbind(self._bound.pop(name))
-        del self._ops[name], self._providers[name]
+        del self._ops[name]
+        binding.remove_method(name)
+        self._rebind(op.operators)
         return op
+
+    def _backers(self, operator: str) -> list[Op]:
+        return [op for op in self._ops.values() if operator in op.operators]
+
+    def _rebind(self, operators: tuple[str, ...]) -> None:
+        for operator in operators:
+            backers = self._backers(operator)
+            if backers:
+                names = " and ".join(repr(op.name) for op in backers)
+                method = binding.operator_method(operator, backers)
+                binding.set_method(operator, method, f"op {names}")
+            else:
+                binding.remove_method(operator)
 
     def get(self, name: str) -> Op:
         try:
@@ -115,6 +102,10 @@ class OpRegistry:
             message = f"no op named {name!r} is registered (registered: {known})"
             raise UnknownOpError(message) from None
 
+    def find(self, name: str) -> Op | None:
+        """The op called ``name``, or None."""
+        return self._ops.get(name)
+
     def apply(self, name: str, *inputs: Any, **attrs: Any) -> Value:
         """Compute the op called ``name`` on ``inputs``: the functional form."""
         op = self.get(name)
@@ -123,10 +114,15 @@ class OpRegistry:
         return apply(op, *inputs, **attrs)
 
     def provider_of(self, name: str) -> str | None:
-        return self._providers.get(name)
+        op = self._ops.get(name)
+        return None if op is None else op.provider
 
     def ops_from(self, provider: str) -> list[str]:
-        return [name for name, who in self._providers.items() if who == provider]
+        return [name for name, op in self._ops.items() if op.provider == provider]
+
+    def backing(self, operator: str) -> list[str]:
+        """The names of the ops that back ``operator`` (a method name such as ``"__add__"``)."""
+        return [op.name for op in self._backers(operator)]
 
     def names(self) -> list[str]:
         return list(self._ops)
@@ -147,13 +143,13 @@ class OpRegistry:
     @contextmanager
     def isolated(self) -> Iterator[OpRegistry]:
         """Let a test register and replace ops freely; everything is put back afterwards."""
-        saved = [(op, self._providers[op.name]) for op in self._ops.values()]
+        saved = list(self._ops.values())
         try:
             yield self
         finally:
             self.clear()
-            for op, provider in saved:
-                self.register(op, provider=provider)
+            for op in saved:
+                self.register(op, provider=op.provider or USER_PROVIDER)
 
 
 registry = OpRegistry()

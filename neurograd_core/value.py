@@ -38,6 +38,14 @@ def as_float(data: Any, op: Op | None = None) -> float:
     )
 
 
+def _compared(other: Any) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, (int, float)):
+        return other
+    raise TypeError(f"a Value compares with a Value or a real number, not {type(other).__name__}")
+
+
 class Value:
     """A scalar in a computation graph: its ``data``, its ``grad``, and how it was made."""
 
@@ -66,6 +74,22 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+    # Comparisons read .data and give a bool, as a branch in PyTorch does (it is not
+    # differentiated). == and hashing stay identity: the engine keys dicts by node.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _compared(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _compared(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _compared(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _compared(other)
+
+    __hash__ = object.__hash__
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -193,9 +217,7 @@ def _backward_error(node: Value, grads: Any, err: Exception) -> BackwardError:
 
 def _describe(op: Op) -> str:
     """The op's name, and the plugin that registered it when that is not Neurograd itself."""
-    from neurograd_core.registry import registry
-
-    provider = registry.provider_of(op.name)
+    provider = op.provider
     return f"{op.name!r}" if provider is None else f"{op.name!r} (from plugin {provider!r})"
 
 
@@ -232,7 +254,7 @@ def apply(op: Op, *inputs: Any, **attrs: Any) -> Value:
     attributes are given and neither mode is on.
     """
     children = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
-    out = as_float(op.forward(*[c.data for c in children], **attrs), op)
+    out = as_float(op.eager_forward(*[c.data for c in children], **attrs), op)
     if state.anomaly and not math.isfinite(out):
         shown = ", ".join(repr(c.data) for c in children)
         raise AnomalyError(f"op {_describe(op)} gave {out} for inputs ({shown})")

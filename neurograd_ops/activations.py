@@ -1,7 +1,9 @@
 """Bundled plugin: activations and elementary functions of one input.
 
-Each is stable over the whole float range (no OverflowError, ValueError or
-ZeroDivisionError) and its gradient at a kink is PyTorch's (relu'(0) = 0).
+Each is written once over ``xp`` and stable over the whole float range; its
+gradient at a kink is PyTorch's (relu'(0) = 0). Branches are ``xp.where``, so
+the same body runs on arrays. The fast forms over plain floats are what eager
+mode runs; the conformance kit checks them against the generic ones.
 """
 
 from __future__ import annotations
@@ -12,82 +14,138 @@ from typing import Any
 
 from neurograd_core import Op, hookimpl
 from neurograd_core.ieee import divide, exp, log, sqrt
-from neurograd_ops import vectorized
 
-_SOFTPLUS_LINEAR_ABOVE = 20.0  # PyTorch's threshold: there softplus(x) == x in float64 to 1e-9
-
-
-def _positive(x: float) -> bool:
-    return x > 0.0
+SOFTPLUS_LINEAR_ABOVE = 20.0  # PyTorch's threshold: there softplus(x) == x in float64 to 1e-9
 
 
-def relu(x: float) -> float:
+def relu(xp: Any, x: Any) -> Any:
+    return xp.where(x <= 0, 0.0, x)
+
+
+def relu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (xp.where(out <= 0, 0.0, grad),)
+
+
+def leaky_relu(xp: Any, x: Any, *, negative_slope: float = 0.01) -> Any:
+    return xp.where(x > 0, x, x * negative_slope)
+
+
+def leaky_relu_backward(
+    xp: Any, grad: Any, out: Any, x: Any, *, negative_slope: float = 0.01
+) -> tuple[Any]:
+    return (xp.where(x > 0, grad, grad * negative_slope),)
+
+
+def tanh(xp: Any, x: Any) -> Any:
+    return xp.tanh(x)
+
+
+def tanh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad * (1 - out * out),)
+
+
+def sigmoid(xp: Any, x: Any) -> Any:
+    # each side computes exp of a non-positive number where it is chosen: no overflow
+    return xp.where(x >= 0, 1 / (1 + xp.exp(-x)), xp.exp(x) / (1 + xp.exp(x)))
+
+
+def sigmoid_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad * out * (1 - out),)
+
+
+def softplus(xp: Any, x: Any) -> Any:
+    """log(1 + e**x) without overflow; linear above 20, exactly as PyTorch's default."""
+    stable = xp.where(x > 0, x + xp.log1p(xp.exp(-x)), xp.log1p(xp.exp(x)))
+    return xp.where(x > SOFTPLUS_LINEAR_ABOVE, x, stable)
+
+
+def softplus_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (xp.where(x > SOFTPLUS_LINEAR_ABOVE, grad, grad * sigmoid(xp, x)),)
+
+
+def silu(xp: Any, x: Any) -> Any:
+    return x * sigmoid(xp, x)
+
+
+def silu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    s = sigmoid(xp, x)
+    return (grad * s * (1 + x * (1 - s)),)
+
+
+def exp_(xp: Any, x: Any) -> Any:
+    return xp.exp(x)
+
+
+def exp_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad * out,)
+
+
+def log_(xp: Any, x: Any) -> Any:
+    return xp.log(x)
+
+
+def log_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad / x,)
+
+
+def sqrt_(xp: Any, x: Any) -> Any:
+    return xp.sqrt(x)
+
+
+def sqrt_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad / (2 * out),)
+
+
+def abs_(xp: Any, x: Any) -> Any:
+    return xp.abs(x)
+
+
+def abs_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    # not xp.sign: PyTorch's scalar abs gives slope 0 at nan, numpy's sign gives nan
+    return (grad * xp.where(x > 0, 1.0, xp.where(x < 0, -1.0, 0.0)),)
+
+
+# Fast forms over plain floats, for eager mode (bench/engine.py: the demo step
+# runs relu and the arithmetic ops only through these).
+
+
+def _relu_fast(x: float) -> float:
     return 0.0 if x <= 0.0 else x
 
 
-def _relu_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _relu_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (0.0 if out <= 0.0 else grad,)
 
 
-def leaky_relu(x: float, *, negative_slope: float = 0.01) -> float:
-    return x if x > 0.0 else x * negative_slope
-
-
-def _leaky_relu_backward(
-    grad: float, out: float, x: float, *, negative_slope: float = 0.01
-) -> tuple[float]:
-    return (grad if x > 0.0 else grad * negative_slope,)
-
-
-def _tanh_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _tanh_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (grad * (1.0 - out * out),)
 
 
-def sigmoid(x: float) -> float:
+def _sigmoid_fast(x: float) -> float:
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)  # x < 0 (or nan): cannot overflow
     return e / (1.0 + e)
 
 
-def _sigmoid_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _sigmoid_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (grad * out * (1.0 - out),)
 
 
-def softplus(x: float) -> float:
-    """log(1 + e**x) without overflow; linear above 20, exactly as PyTorch's default."""
-    if x > _SOFTPLUS_LINEAR_ABOVE:
-        return x
-    return math.log1p(math.exp(-abs(x))) + (x if x > 0.0 else 0.0)
-
-
-def _softplus_backward(grad: float, out: float, x: float) -> tuple[float]:
-    return (grad if x > _SOFTPLUS_LINEAR_ABOVE else grad * sigmoid(x),)
-
-
-def silu(x: float) -> float:
-    return x * sigmoid(x)
-
-
-def _silu_backward(grad: float, out: float, x: float) -> tuple[float]:
-    s = sigmoid(x)
-    return (grad * s * (1.0 + x * (1.0 - s)),)
-
-
-def _exp_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _exp_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (grad * out,)
 
 
-def _log_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _log_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (divide(grad, x),)
 
 
-def _sqrt_backward(grad: float, out: float, x: float) -> tuple[float]:
+def _sqrt_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
     return (divide(grad, 2.0 * out),)
 
 
-def _abs_backward(grad: float, out: float, x: float) -> tuple[float]:
-    return (grad * ((x > 0.0) - (x < 0.0)),)
+def _abs_fast_backward(grad: float, out: float, x: float) -> tuple[float]:
+    return (grad * (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0),)
 
 
 def _torch_functional(name: str, **fixed: Any) -> Callable[..., Any]:
@@ -105,91 +163,80 @@ def _tensor_method(name: str) -> Callable[[Any], Any]:
     return lambda x: getattr(x, name)()
 
 
+def _positive(x: float) -> bool:
+    return x > 0.0
+
+
 OPS = (
     Op(
         "relu",
         relu,
-        _relu_backward,
+        relu_backward,
+        fast_forward=_relu_fast,
+        fast_backward=_relu_fast_backward,
         torch=_tensor_method("relu"),
         kinks=(0.0,),
-        vectorized_forward=vectorized.relu_forward,
-        vectorized_backward=vectorized.relu_backward,
     ),
     Op(
         "leaky_relu",
         leaky_relu,
-        _leaky_relu_backward,
+        leaky_relu_backward,
         torch=_torch_functional("leaky_relu"),
         kinks=(0.0,),
-        vectorized_forward=vectorized.leaky_relu_forward,
-        vectorized_backward=vectorized.leaky_relu_backward,
     ),
     Op(
         "tanh",
-        math.tanh,
-        _tanh_backward,
+        tanh,
+        tanh_backward,
+        fast_forward=math.tanh,
+        fast_backward=_tanh_fast_backward,
         torch=_tensor_method("tanh"),
-        vectorized_forward=vectorized.tanh_forward,
-        vectorized_backward=vectorized.tanh_backward,
     ),
     Op(
         "sigmoid",
         sigmoid,
-        _sigmoid_backward,
+        sigmoid_backward,
+        fast_forward=_sigmoid_fast,
+        fast_backward=_sigmoid_fast_backward,
         torch=_tensor_method("sigmoid"),
-        vectorized_forward=vectorized.sigmoid_forward,
-        vectorized_backward=vectorized.sigmoid_backward,
     ),
-    Op(
-        "softplus",
-        softplus,
-        _softplus_backward,
-        torch=_torch_functional("softplus"),
-        vectorized_forward=vectorized.softplus_forward,
-        vectorized_backward=vectorized.softplus_backward,
-    ),
-    Op(
-        "silu",
-        silu,
-        _silu_backward,
-        torch=_torch_functional("silu"),
-        vectorized_forward=vectorized.silu_forward,
-        vectorized_backward=vectorized.silu_backward,
-    ),
+    Op("softplus", softplus, softplus_backward, torch=_torch_functional("softplus")),
+    Op("silu", silu, silu_backward, torch=_torch_functional("silu")),
     Op(
         "exp",
-        exp,
-        _exp_backward,
+        exp_,
+        exp_backward,
+        fast_forward=exp,
+        fast_backward=_exp_fast_backward,
         torch=_tensor_method("exp"),
-        vectorized_forward=vectorized.exp_forward,
-        vectorized_backward=vectorized.exp_backward,
     ),
     Op(
         "log",
-        log,
-        _log_backward,
+        log_,
+        log_backward,
+        fast_forward=log,
+        fast_backward=_log_fast_backward,
         torch=_tensor_method("log"),
         domain=_positive,
-        vectorized_forward=vectorized.log_forward,
-        vectorized_backward=vectorized.log_backward,
     ),
     Op(
         "sqrt",
-        sqrt,
-        _sqrt_backward,
+        sqrt_,
+        sqrt_backward,
+        fast_forward=sqrt,
+        fast_backward=_sqrt_fast_backward,
         torch=_tensor_method("sqrt"),
         domain=_positive,
-        vectorized_forward=vectorized.sqrt_forward,
-        vectorized_backward=vectorized.sqrt_backward,
     ),
     Op(
         "abs",
-        abs,
-        _abs_backward,
+        abs_,
+        abs_backward,
+        fast_forward=abs,
+        fast_backward=_abs_fast_backward,
+        operators=("__abs__",),
         torch=_tensor_method("abs"),
         kinks=(0.0,),
-        vectorized_forward=vectorized.abs_forward,
-        vectorized_backward=vectorized.abs_backward,
     ),
 )
 

@@ -1,7 +1,9 @@
 """Bundled plugin: the ops behind ``+ - * / **`` and unary ``-``.
 
-Forward and backward never raise on floats: division by zero, overflow and
-negative bases follow IEEE 754 and PyTorch (``neurograd_core.ieee``).
+Each op is written once over ``xp`` (see ``neurograd_core.op``); the fast forms
+over plain floats are what eager mode runs, and the conformance kit checks
+them against the generic ones. Neither raises on floats: division by zero,
+overflow and negative bases follow IEEE 754 and PyTorch.
 """
 
 from __future__ import annotations
@@ -11,44 +13,128 @@ from collections.abc import Callable
 from typing import Any
 
 from neurograd_core import Op, hookimpl
-from neurograd_core.ieee import divide, log, power
-from neurograd_ops import vectorized
+from neurograd_core.ieee import divide, log, power, sqrt
+from neurograd_core.op import PRODUCT, SUM
 
 
-def _add_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+def add(xp: Any, a: Any, b: Any) -> Any:
+    return a + b
+
+
+def add_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     return grad, grad
 
 
-def _sub_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+def sub(xp: Any, a: Any, b: Any) -> Any:
+    return a - b
+
+
+def sub_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     return grad, -grad
 
 
-def _mul_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+def mul(xp: Any, a: Any, b: Any) -> Any:
+    return a * b
+
+
+def mul_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     return grad * b, grad * a
 
 
-def _div_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+def div(xp: Any, a: Any, b: Any) -> Any:
+    return a / b
+
+
+def div_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d(a/b)/db = -a/b**2 = -out/b, which cannot overflow where b**2 would
-    return divide(grad, b), -grad * divide(out, b)
+    return grad / b, -grad * (out / b)
 
 
-def _neg_backward(grad: float, out: float, a: float) -> tuple[float]:
+def neg(xp: Any, a: Any) -> Any:
+    return -a
+
+
+def neg_backward(xp: Any, grad: Any, out: Any, a: Any) -> tuple[Any]:
     return (-grad,)
 
 
-def _pow_forward(x: float, *, exponent: float) -> float:
+def _number_power(xp: Any, x: Any, exponent: float) -> Any:
+    """x ** exponent, with PyTorch's square-root forms for ±0.5 (at -0.0 and -inf they
+    differ from C's pow, and numpy and torch differ from each other otherwise)."""
+    if exponent == 0.5:  # an attribute is a number: a Python branch is fine
+        return xp.sqrt(x)
+    if exponent == -0.5:
+        return 1 / xp.sqrt(x)
+    return x**exponent
+
+
+def pow_(xp: Any, x: Any, *, exponent: float) -> Any:
+    return _number_power(xp, x, exponent)
+
+
+def pow_backward(xp: Any, grad: Any, out: Any, x: Any, *, exponent: float) -> tuple[Any]:
+    if exponent == 0:
+        return (0.0,)
+    return (grad * exponent * _number_power(xp, x, exponent - 1),)
+
+
+def power_(xp: Any, base: Any, exponent: Any) -> Any:
+    return base**exponent
+
+
+def power_backward(xp: Any, grad: Any, out: Any, base: Any, exponent: Any) -> tuple[Any, Any]:
+    d_base = xp.where(xp.equal(exponent, 0), 0.0, grad * exponent * base ** (exponent - 1))
+    # PyTorch's convention: no gradient to the exponent where base == 0 and exponent >= 0
+    no_slope = xp.equal(base, 0) & (exponent >= 0)
+    d_exponent = xp.where(no_slope, 0.0, grad * out * xp.log(base))
+    return d_base, d_exponent
+
+
+# Fast forms over plain floats (eager mode): ~5x cheaper than the generic form there.
+
+
+def _add_fast_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+    return grad, grad
+
+
+def _sub_fast_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+    return grad, -grad
+
+
+def _mul_fast_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+    return grad * b, grad * a
+
+
+def _div_fast_backward(grad: float, out: float, a: float, b: float) -> tuple[float, float]:
+    return divide(grad, b), -grad * divide(out, b)
+
+
+def _neg_fast_backward(grad: float, out: float, a: float) -> tuple[float]:
+    return (-grad,)
+
+
+def _fast_number_power(x: float, exponent: float) -> float:
+    if exponent == 0.5:
+        return sqrt(x)
+    if exponent == -0.5:
+        return divide(1.0, sqrt(x))
     return power(x, exponent)
 
 
-def _pow_backward(grad: float, out: float, x: float, *, exponent: float) -> tuple[float]:
+def _pow_fast(x: float, *, exponent: float) -> float:
+    return _fast_number_power(x, exponent)
+
+
+def _pow_fast_backward(grad: float, out: float, x: float, *, exponent: float) -> tuple[float]:
     if exponent == 0:
         return (0.0,)
-    return (grad * exponent * power(x, exponent - 1),)
+    return (grad * exponent * _fast_number_power(x, exponent - 1),)
 
 
-def _power_backward(grad: float, out: float, base: float, exponent: float) -> tuple[float, float]:
+def _power_fast_backward(
+    grad: float, out: float, base: float, exponent: float
+) -> tuple[float, float]:
     d_base = 0.0 if exponent == 0.0 else grad * exponent * power(base, exponent - 1.0)
-    # PyTorch's convention: no gradient to the exponent where base == 0 and exponent >= 0
     d_exponent = 0.0 if base == 0.0 and exponent >= 0.0 else grad * out * log(base)
     return d_base, d_exponent
 
@@ -57,76 +143,83 @@ def _torch_pow(x: Any, *, exponent: float) -> Any:
     return x**exponent
 
 
-ADD = Op(
-    "add",
-    operator.add,
-    _add_backward,
-    symbol="+",
-    torch=operator.add,
-    vectorized_forward=vectorized.add_forward,
-    vectorized_backward=vectorized.add_backward,
+OPS = (
+    Op(
+        "add",
+        add,
+        add_backward,
+        fast_forward=operator.add,
+        fast_backward=_add_fast_backward,
+        operators=("__add__", "__radd__"),
+        traits=(SUM,),
+        symbol="+",
+        torch=operator.add,
+    ),
+    Op(
+        "sub",
+        sub,
+        sub_backward,
+        fast_forward=operator.sub,
+        fast_backward=_sub_fast_backward,
+        operators=("__sub__", "__rsub__"),
+        symbol="-",
+        torch=operator.sub,
+    ),
+    Op(
+        "mul",
+        mul,
+        mul_backward,
+        fast_forward=operator.mul,
+        fast_backward=_mul_fast_backward,
+        operators=("__mul__", "__rmul__"),
+        traits=(PRODUCT,),
+        symbol="*",
+        torch=operator.mul,
+    ),
+    Op(
+        "div",
+        div,
+        div_backward,
+        fast_forward=divide,
+        fast_backward=_div_fast_backward,
+        operators=("__truediv__", "__rtruediv__"),
+        symbol="/",
+        torch=operator.truediv,
+        domain=lambda a, b: abs(b) > 1e-3,
+    ),
+    Op(
+        "neg",
+        neg,
+        neg_backward,
+        fast_forward=operator.neg,
+        fast_backward=_neg_fast_backward,
+        operators=("__neg__",),
+        symbol="-",
+        torch=operator.neg,
+    ),
+    Op(
+        "pow",
+        pow_,
+        pow_backward,
+        fast_forward=_pow_fast,
+        fast_backward=_pow_fast_backward,
+        operators=("__pow__",),  # x ** number: the number is the exponent attribute
+        symbol="**{exponent}",
+        torch=_torch_pow,
+        domain=lambda x: x > 0.0,
+    ),
+    Op(
+        "power",
+        power_,
+        power_backward,
+        fast_forward=power,
+        fast_backward=_power_fast_backward,
+        operators=("__pow__", "__rpow__"),  # x ** Value and number ** x
+        symbol="**",
+        torch=operator.pow,
+        domain=lambda base, exponent: base > 1e-3,
+    ),
 )
-SUB = Op(
-    "sub",
-    operator.sub,
-    _sub_backward,
-    symbol="-",
-    torch=operator.sub,
-    vectorized_forward=vectorized.sub_forward,
-    vectorized_backward=vectorized.sub_backward,
-)
-MUL = Op(
-    "mul",
-    operator.mul,
-    _mul_backward,
-    symbol="*",
-    torch=operator.mul,
-    vectorized_forward=vectorized.mul_forward,
-    vectorized_backward=vectorized.mul_backward,
-)
-DIV = Op(
-    "div",
-    divide,
-    _div_backward,
-    symbol="/",
-    torch=operator.truediv,
-    domain=lambda a, b: abs(b) > 1e-3,
-    vectorized_forward=vectorized.div_forward,
-    vectorized_backward=vectorized.div_backward,
-)
-NEG = Op(
-    "neg",
-    operator.neg,
-    _neg_backward,
-    symbol="-",
-    torch=operator.neg,
-    vectorized_forward=vectorized.neg_forward,
-    vectorized_backward=vectorized.neg_backward,
-)
-POW = Op(
-    "pow",
-    _pow_forward,
-    _pow_backward,
-    arity=1,
-    symbol="**{exponent}",
-    torch=_torch_pow,
-    domain=lambda x: x > 0.0,
-    vectorized_forward=vectorized.pow_forward,
-    vectorized_backward=vectorized.pow_backward,
-)
-POWER = Op(
-    "power",
-    power,
-    _power_backward,
-    arity=2,
-    symbol="**",
-    torch=operator.pow,
-    domain=lambda base, exponent: base > 1e-3,
-    vectorized_forward=vectorized.power_forward,
-    vectorized_backward=vectorized.power_backward,
-)
-
-OPS = (ADD, SUB, MUL, DIV, NEG, POW, POWER)
 
 
 @hookimpl

@@ -15,10 +15,6 @@ import numpy  # noqa: F401
 os.environ["NEUROGRAD_LOAD_PLUGINS"] = ""
 os.environ["NEUROGRAD_STRICT_PLUGINS"] = "1"
 
-# pytest imports the plugins of its "pytest11" entry points before this file, and
-# Neurograd's (neurograd_core.testing.pytest_plugin) imports neurograd_core, which has
-# loaded every installed plugin by then: load them again with the settings above.
-if "neurograd_core" in sys.modules:
-    from neurograd_core.plugins import load_plugins
-
-    load_plugins()
+# The kit's pytest plugin (pytest_neurograd) imports nothing of Neurograd, so no
+# plugin has been loaded yet: the settings above apply from the first import.
+assert "neurograd_core" not in sys.modules, "something imported Neurograd before conftest"

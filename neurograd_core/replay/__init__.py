@@ -27,8 +27,9 @@ in one numpy call (see ``schedule``), with no ``Value`` created per step.
   and parameters. Both return a ``Replay`` (``forward``, ``backward``, ``check``).
 * ``compile_batch`` returns a ``BatchObjective`` (``step``, ``forward``).
 * Gradients and values equal eager mode's to rounding (sums are added in another order).
-* Ops need a ``vectorized_forward``/``vectorized_backward`` to be fast; others run
-  element by element, are listed in ``Replay.slow_ops`` and trigger a ``ReplayWarning``.
+* Every op runs from its one definition (``forward(xp, ...)``, ``backward(xp, ...)``)
+  with the array library's namespace as ``xp``: numpy by default, PyTorch with
+  ``backend="torch"`` (and ``device="cuda"`` where there is a GPU).
 * A function whose graph depends on data cannot be replayed: the tracer re-runs
   it on samples and raises ``StaleTraceError`` when a graph differs (``tracer``).
 * ``no_grad()`` and ``detect_anomaly()`` govern eager mode only; replay computes
@@ -36,20 +37,19 @@ in one numpy call (see ``schedule``), with no ``Value`` created per step.
 
 How it runs: ``graph`` flattens the traced Values into lists; ``fusion`` merges
 chains of additions into sums; ``schedule`` groups nodes into steps level by
-level and lays out buffers; ``steps`` and ``program`` run them; ``slow`` loops
-over an op's scalar form when it has no numpy form.
+level and lays out buffers; ``steps`` and ``program`` run them on the arrays of
+a ``backend``.
 
 numpy is imported by this subpackage only; ``import neurograd_core`` does not load it.
 """
 
 from neurograd_core.replay.batch import BatchObjective, compile_batch
 from neurograd_core.replay.replay import Replay
-from neurograd_core.replay.tracer import ReplayWarning, StaleTraceError, trace, trace_graph
+from neurograd_core.replay.tracer import StaleTraceError, trace, trace_graph
 
 __all__ = [
     "BatchObjective",
     "Replay",
-    "ReplayWarning",
     "StaleTraceError",
     "compile_batch",
     "trace",

@@ -61,7 +61,7 @@ class BatchObjective:
         scale = 1.0 / n_examples if self.reduction == "mean" else 1.0
         seeds: Any = scale
         if self.last_outputs.ndim == 2:  # only the losses, in column 0, are differentiated
-            seeds = np.zeros(self.last_outputs.shape)
+            seeds = np.zeros(tuple(self.last_outputs.shape))
             seeds[:, 0] = scale
         grads = self.per_example.gradients(seeds)
         if self.params_term is not None:
@@ -78,6 +78,8 @@ def compile_batch(
     params_term: Callable[[list[Value]], Value] | None = None,
     verify: int = 8,
     recheck_every: int = 100,
+    backend: str = "numpy",
+    device: Any = None,
 ) -> BatchObjective:
     """Trace ``per_example`` on the first example of ``arrays`` and ``params_term`` on ``params``.
 
@@ -87,12 +89,14 @@ def compile_batch(
     model's score) in ``last_outputs``. ``reduction`` is
     ``"mean"`` or ``"sum"`` over the batch. ``params_term(params)`` returns a Value
     computed from the parameters alone (e.g. ``alpha * sum(p * p for p in params)``).
+    ``backend`` (``"numpy"`` or ``"torch"``) and ``device`` are as for ``trace``.
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     params = list(params)
-    losses = trace(per_example, params, *arrays, verify=verify, recheck_every=recheck_every)
+    on = {"backend": backend, "device": device}
+    losses = trace(per_example, params, *arrays, verify=verify, recheck_every=recheck_every, **on)
     term = None
     if params_term is not None:
-        term = trace(lambda: params_term(params), params, recheck_every=recheck_every)
+        term = trace(lambda: params_term(params), params, recheck_every=recheck_every, **on)
     return BatchObjective(losses, term, reduction)

@@ -11,15 +11,16 @@ would cost one numpy call per term. Two rewrites, both on the flat graph:
   (weight, input) *pair* of the sum: a neuron's weighted sum. Replay computes
   the pairs of a whole layer as one matrix product (``steps.Pairs``).
 
-Only the bundled ``add`` and ``mul`` (forwards ``operator.add`` and
-``operator.mul``) are rewritten: the engine knows what they compute.
+Only ops that declare what they compute are rewritten: the trait ``"sum"``
+(the output is the sum of the inputs) and ``"product"`` (of its two inputs),
+whichever plugin provides them.
 """
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 
+from neurograd_core.op import PRODUCT, SUM
 from neurograd_core.replay.graph import INPUT, OP, FlatGraph
 
 
@@ -32,9 +33,14 @@ class Fused:
     absorbed: set[int] = field(default_factory=set)  # merged into a later node: not computed
 
 
-def _is_bundled(graph: FlatGraph, node: int, forward: object) -> bool:
+def _has_trait(graph: FlatGraph, node: int, trait: str, arity: int) -> bool:
     op = graph.ops[node]
-    return graph.kinds[node] == OP and op is not None and op.forward is forward
+    return (
+        graph.kinds[node] == OP
+        and op is not None
+        and trait in op.traits
+        and len(graph.children[node]) == arity
+    )
 
 
 def consumer_counts(graph: FlatGraph) -> list[int]:
@@ -60,7 +66,7 @@ def fuse(graph: FlatGraph) -> Fused:
     chains: dict[int, list[int]] = {}
     fused = Fused()
     for node in range(len(graph)):
-        if not _is_bundled(graph, node, operator.add):
+        if not _has_trait(graph, node, SUM, 2):
             continue
         left, right = graph.children[node]
         if left in chains and consumers[left] == 1:
@@ -77,7 +83,7 @@ def fuse(graph: FlatGraph) -> Fused:
         for term in chain:
             factors = graph.children[term]
             weighted = (
-                _is_bundled(graph, term, operator.mul)
+                _has_trait(graph, term, PRODUCT, 2)
                 and consumers[term] == 1
                 and batched[factors[0]] != batched[factors[1]]
             )

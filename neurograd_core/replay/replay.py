@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from neurograd_core.replay.backend import Backend, NumpyBackend
 from neurograd_core.replay.graph import FlatGraph
 from neurograd_core.replay.program import Program
 from neurograd_core.value import Value
@@ -23,12 +24,12 @@ Checker = Callable[[Sequence[np.ndarray], int], None]
 
 
 class Replay:
-    """Forward and backward of a traced graph over N examples at once, with numpy.
+    """Forward and backward of a traced graph over N examples at once, on numpy or torch.
 
     Attributes: ``params`` (the Values whose ``.grad`` it writes), ``input_shapes``
     (per-example shape of each input), ``n_nodes``, ``depth`` (levels of the
-    schedule), ``n_steps`` (numpy steps per pass) and ``slow_ops`` (names of ops
-    replayed element by element because they declare no vectorized form).
+    schedule), ``n_steps`` (array steps per pass) and ``backend`` (``"numpy"`` or
+    ``"torch"``). Results are arrays of the backend (torch tensors for torch).
     """
 
     def __init__(
@@ -39,28 +40,30 @@ class Replay:
         single_output: bool,
         checker: Checker | None = None,
         recheck_every: int = 0,
+        backend: Backend | None = None,
     ) -> None:
-        self.program = Program(graph)
+        self._backend = backend if backend is not None else NumpyBackend()
+        self.backend = self._backend.name
+        self.device = self._backend.device
+        self.program = Program(graph, self._backend)
         self.params = list(params)
         self.input_shapes = [tuple(shape) for shape in input_shapes]
         self.single_output = single_output
         self.n_nodes = len(graph)
         self.depth = self.program.plan.depth
         self.n_steps = len(self.program.plan.steps)
-        self.slow_ops = self.program.plan.slow_ops
         self._checker = checker
         self._recheck_every = recheck_every
         self._forwards = 0
         self._width = 0
 
     def __repr__(self) -> str:
-        slow = f", slow_ops={list(self.slow_ops)}" if self.slow_ops else ""
         return (
             f"Replay(inputs={self.input_shapes}, params={len(self.params)}, nodes={self.n_nodes}, "
-            f"depth={self.depth}, steps={self.n_steps}{slow})"
+            f"depth={self.depth}, steps={self.n_steps}, backend={self.backend!r})"
         )
 
-    def forward(self, *arrays: Any) -> np.ndarray:
+    def forward(self, *arrays: Any) -> Any:
         """The outputs for every example: shape ``(N,)`` for one output, ``(N, k)`` for k."""
         return self.forward_with(self.param_values(), *arrays)
 
@@ -76,7 +79,7 @@ class Replay:
         """The parameters' current ``.data``, as ``forward_with`` takes them."""
         return np.fromiter((p.data for p in self.params), np.float64, len(self.params))
 
-    def forward_with(self, param_values: np.ndarray, *arrays: Any) -> np.ndarray:
+    def forward_with(self, param_values: np.ndarray, *arrays: Any) -> Any:
         """``forward`` with the parameters' values given (one per parameter) instead of read."""
         inputs = self._input_rows(arrays)
         if np.shape(param_values) != (len(self.params),):
@@ -90,21 +93,24 @@ class Replay:
             if self._forwards % self._recheck_every == 0:
                 example = (self._forwards // self._recheck_every) % self._width
                 self._checker(arrays, example)
-        return outputs[0].copy() if self.single_output else outputs.T.copy()
+        copy = self._backend.copy
+        return copy(outputs[0]) if self.single_output else copy(outputs.T)
 
-    def gradients(self, seed: Any = 1.0) -> np.ndarray:
+    def gradients(self, seed: Any = 1.0) -> Any:
         """What ``backward`` would add to each parameter's ``.grad``, without adding it."""
         if self._width == 0:
             raise RuntimeError("backward() needs a forward() first")
         n_outputs = len(self.program.plan.outputs)
-        seeds = np.asarray(seed, dtype=np.float64)
+        seeds = self._backend.asarray(seed)
         expected = (self._width,) if self.single_output else (self._width, n_outputs)
-        if seeds.ndim and seeds.shape != expected:
-            raise ValueError(f"seed has shape {seeds.shape}; expected a number or {expected}")
-        rows = np.broadcast_to(seeds, expected).reshape(self._width, -1).T
+        if seeds.ndim and tuple(seeds.shape) != expected:
+            raise ValueError(
+                f"seed has shape {tuple(seeds.shape)}; expected a number or {expected}"
+            )
+        rows = self._backend.xp.broadcast_to(seeds, expected).reshape(self._width, -1).T
         return self.program.backward(rows)
 
-    def add_to_grads(self, grads: np.ndarray) -> None:
+    def add_to_grads(self, grads: Any) -> None:
         """``param.grad += grad`` for each parameter, in order."""
         for param, grad in zip(self.params, grads.tolist()):
             param.grad += grad
@@ -122,25 +128,26 @@ class Replay:
         for i in range(n_examples) if examples is None else examples:
             self._checker(arrays, i)
 
-    def _input_rows(self, arrays: Sequence[Any]) -> np.ndarray:
+    def _input_rows(self, arrays: Sequence[Any]) -> Any:
         """The inputs as one row per input slot (one column per example), after checking shapes."""
         if len(arrays) != len(self.input_shapes):
             raise TypeError(
                 f"expected {len(self.input_shapes)} input arrays "
                 f"(per-example shapes {self.input_shapes}), got {len(arrays)}"
             )
+        backend = self._backend
         if not arrays:
-            return np.empty((0, 1))
+            return backend.empty((0, 1))
         columns = []
         n_examples = None
         for i, (array, shape) in enumerate(zip(arrays, self.input_shapes)):
             try:
-                array = np.asarray(array, dtype=np.float64)
-            except (TypeError, ValueError) as err:
+                array = backend.asarray(array)
+            except (TypeError, ValueError, RuntimeError) as err:
                 raise TypeError(f"input {i} is not an array of numbers: {err}") from None
-            if array.ndim == 0 or array.shape[1:] != shape:
+            if array.ndim == 0 or tuple(array.shape[1:]) != shape:
                 raise ValueError(
-                    f"input {i} has shape {array.shape}; the trace expects (N, *{shape}) "
+                    f"input {i} has shape {tuple(array.shape)}; the trace expects (N, *{shape}) "
                     f"= {('N', *shape)}"
                 )
             if n_examples is None:
@@ -152,4 +159,4 @@ class Replay:
                     f"input {i} has {array.shape[0]} examples, input 0 has {n_examples}"
                 )
             columns.append(array.reshape(n_examples, -1))
-        return np.concatenate(columns, axis=1).T
+        return backend.xp.concat(columns, axis=1).T

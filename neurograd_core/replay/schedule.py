@@ -1,4 +1,4 @@
-"""Level scheduling: group a flat graph's nodes into steps of a few numpy calls each.
+"""Level scheduling: group a flat graph's nodes into steps of a few array calls each.
 
 A node's level is one more than its deepest input's (leaves are level 0), so
 the nodes of one level never depend on each other. Nodes of one level that
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from neurograd_core.replay.backend import Backend
 from neurograd_core.replay.fusion import fuse
 from neurograd_core.replay.graph import CONST, INPUT, OP, PARAM, FlatGraph
-from neurograd_core.replay.slow import array_backward, array_forward, is_slow
 from neurograd_core.replay.steps import BATCH, FIXED, OpStep, SumStep
 
 
@@ -35,13 +35,12 @@ class Plan:
     n_rows: tuple[int, int] = (0, 0)
     outputs: list[tuple[int, int]] = field(default_factory=list)  # (buffer, row) per output
     depth: int = 0
-    slow_ops: tuple[str, ...] = ()
 
 
 def _op_key(op: Any) -> tuple[Any, ...]:
-    """Nodes with equal keys compute the same function: one numpy call can do them all."""
+    """Nodes with equal keys compute the same function: one array call can do them all."""
     attrs = tuple((name, repr(value)) for name, value in sorted(op.attrs.items()))
-    return (op.name, id(op.forward), id(op.backward), id(op.vectorized_forward), attrs)
+    return (op.name, id(op.forward), id(op.backward), attrs)
 
 
 SUM = "merged sum"  # groups of sums have the key (SUM, number of pairs); no op name has a space
@@ -104,6 +103,7 @@ def _make_step(
     rows: dict[int, tuple[int, int]],
     out: tuple[int, int, int],
     position: int,
+    backend: Backend,
 ) -> OpStep | SumStep:
     members = found.groups[key]
     pattern = key[2]
@@ -131,23 +131,23 @@ def _make_step(
                 any(grads[weights]),
                 any(grads[inputs]),
             ),
+            backend=backend,
         )
     else:
         op = graph.ops[members[0]]
         reads = [(BATCH if batched else FIXED, table[:, k]) for k, batched in enumerate(pattern)]
         grad_reads = [k for k, needed in enumerate(grads) if needed]
-        step = OpStep(position, op, array_forward(op), array_backward(op), reads, out, grad_reads)
+        step = OpStep(position, op, reads, out, grad_reads, backend)
     step.needs_grad = any(grads)
     return step
 
 
-def build_plan(graph: FlatGraph) -> Plan:
+def build_plan(graph: FlatGraph, backend: Backend) -> Plan:
     """Group the graph's nodes into steps, level by level, and give every node its row."""
     found = _analyse(graph)
     rows = _leaf_rows(graph)
     next_row = [graph.n_inputs, graph.n_params + len(graph.constants)]
     plan = Plan()
-    slow: dict[str, None] = {}
     for key in sorted(found.groups, key=lambda key: key[0]):  # stable: ties keep first-seen order
         members = found.groups[key]
         buffer = BATCH if found.batched[members[0]] else FIXED
@@ -155,13 +155,9 @@ def build_plan(graph: FlatGraph) -> Plan:
         for i, node in enumerate(members):
             rows[node] = (buffer, start + i)
         next_row[buffer] += len(members)
-        step = _make_step(graph, found, key, rows, (buffer, start, len(members)), len(plan.steps))
-        plan.steps.append(step)
-        op = graph.ops[members[0]]
-        if key[1][0] != SUM and op is not None and is_slow(op):
-            slow[op.name] = None
+        out = (buffer, start, len(members))
+        plan.steps.append(_make_step(graph, found, key, rows, out, len(plan.steps), backend))
     plan.n_rows = (next_row[BATCH], next_row[FIXED])
     plan.outputs = [rows[node] for node in graph.outputs]
     plan.depth = max(found.level, default=0)
-    plan.slow_ops = tuple(slow)
     return plan

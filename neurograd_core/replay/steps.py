@@ -1,4 +1,4 @@
-"""The two kinds of step a replay schedule is made of, each one numpy call for many nodes.
+"""The two kinds of step a replay schedule is made of, each one array call for many nodes.
 
 Values live in two buffers with one row per node: ``BATCH`` rows hold one
 column per example (nodes that depend on an input), ``FIXED`` rows a single
@@ -8,16 +8,19 @@ shapes. A step reads the rows of its nodes' inputs, computes all its nodes at
 once into a run of consecutive rows, and in the backward pass adds its
 inputs' gradients back; gradients that flow into a ``FIXED`` row are summed
 over the batch, which is how a parameter's gradient adds up over examples.
+The buffers belong to the replay's backend (numpy or torch); an op step runs
+the op's own ``forward``/``backward`` with that library's namespace as ``xp``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from neurograd_core.replay.rows import FlatRows, RowAdder, as_index
+from neurograd_core.replay.backend import Backend
+from neurograd_core.replay.rows import FlatRows, RowAdder, backend_index
 
 BATCH, FIXED = 0, 1
 
@@ -29,23 +32,28 @@ class Run:
     stays the same: fresh buffers of this size would cost page faults each step.
     """
 
-    def __init__(self, n_rows: tuple[int, int], width: int, n_steps: int) -> None:
+    def __init__(self, n_rows: tuple[int, int], width: int, n_steps: int, backend: Backend) -> None:
         self.width = width
-        self.values = (np.empty((n_rows[BATCH], width)), np.empty((n_rows[FIXED], 1)))
-        self.grads = (np.zeros_like(self.values[BATCH]), np.zeros_like(self.values[FIXED]))
+        self.backend = backend
+        self.xp = backend.xp
+        shapes = ((n_rows[BATCH], width), (n_rows[FIXED], 1))
+        self.values = tuple(backend.empty(shape) for shape in shapes)
+        self.grads = tuple(backend.zeros(shape) for shape in shapes)
         self.saved: list[Any] = [None] * n_steps
 
-    def start_backward(self) -> tuple[np.ndarray, np.ndarray]:
+    def start_backward(self) -> tuple[Any, Any]:
         """The gradient buffers, zeroed."""
         for grads in self.grads:
-            grads.fill(0.0)
+            grads[...] = 0.0
         return self.grads
 
-
-def _summed_over_batch(grad: Any, shape: tuple[int, ...]) -> np.ndarray:
-    if np.shape(grad) != shape:
-        grad = np.broadcast_to(grad, shape)
-    return grad.sum(axis=1, keepdims=True)
+    def shaped(self, array: Any, shape: tuple[int, ...]) -> Any:
+        """``array`` (or a number an op returned) broadcast to ``shape``."""
+        if not hasattr(array, "shape"):
+            array = self.backend.asarray(array)
+        if tuple(array.shape) != shape:
+            array = self.xp.broadcast_to(array, shape)
+        return array
 
 
 class OpStep:
@@ -57,32 +65,32 @@ class OpStep:
         self,
         position: int,
         op: Any,
-        forward: Callable[..., Any],
-        backward: Callable[..., Any],
         reads: Sequence[tuple[int, np.ndarray]],
         out: tuple[int, int, int],
         grad_reads: Sequence[int],
+        backend: Backend,
     ) -> None:
         self.position = position
         self.name = op.name
         self.attrs = dict(op.attrs)
-        self.forward_fn = forward
-        self.backward_fn = backward
+        self.forward_fn = op.forward
+        self.backward_fn = op.backward
         self.out_buffer, start, size = out
         self.out = slice(start, start + size)
         self.size = size
-        self.reads = [(buffer, FlatRows(rows)) for buffer, rows in reads]
+        self.reads = [(buffer, FlatRows(rows, backend)) for buffer, rows in reads]
         self.grad_targets = [(k, *self.reads[k]) for k in grad_reads]
 
     def forward(self, run: Run) -> None:
         values = run.values
         args = [reader.read(values[buffer]) for buffer, reader in self.reads]
-        result = self.forward_fn(*args, **self.attrs)
+        result = self.forward_fn(run.xp, *args, **self.attrs)
         try:
             values[self.out_buffer][self.out] = result
-        except ValueError as err:
+        except (ValueError, RuntimeError, TypeError) as err:
             raise ValueError(
-                f"vectorized forward of op {self.name!r} returned shape {np.shape(result)} "
+                f"forward of op {self.name!r} on {run.backend.name} arrays returned "
+                f"{type(result).__name__} of shape {getattr(result, 'shape', ())} "
                 f"for {self.size} nodes: {err}"
             ) from None
         run.saved[self.position] = args
@@ -90,19 +98,18 @@ class OpStep:
     def backward(self, run: Run) -> None:
         out_values = run.values[self.out_buffer][self.out]
         grad = run.grads[self.out_buffer][self.out]
-        grads = self.backward_fn(grad, out_values, *run.saved[self.position], **self.attrs)
+        saved = run.saved[self.position]
+        grads = self.backward_fn(run.xp, grad, out_values, *saved, **self.attrs)
         if len(grads) != len(self.reads):
             raise ValueError(
-                f"vectorized backward of op {self.name!r} returned {len(grads)} gradients "
+                f"backward of op {self.name!r} returned {len(grads)} gradients "
                 f"for {len(self.reads)} inputs"
             )
-        shape = out_values.shape
+        shape = tuple(out_values.shape)
         for k, buffer, reader in self.grad_targets:
-            contribution = grads[k]
+            contribution = run.shaped(grads[k], shape)
             if buffer == FIXED and self.out_buffer == BATCH:
-                contribution = _summed_over_batch(contribution, shape)
-            elif np.shape(contribution) != shape:
-                contribution = np.broadcast_to(contribution, shape)
+                contribution = contribution.sum(1, keepdims=True)
             reader.add(run.grads[buffer], contribution)
 
 
@@ -115,30 +122,28 @@ class Pairs:
     inputs and numpy multiplies a stack of ``(1, k) @ (k, width)`` products.
     """
 
-    def __init__(self, weight_rows: np.ndarray, input_rows: np.ndarray) -> None:
+    def __init__(self, weight_rows: np.ndarray, input_rows: np.ndarray, backend: Backend) -> None:
         self.size, self.k = weight_rows.shape
-        self.weights = FlatRows(weight_rows.ravel())
+        self.weights = FlatRows(weight_rows.ravel(), backend)
         self.shared = bool(np.all(input_rows == input_rows[0]))
-        self.inputs = FlatRows(input_rows[0] if self.shared else input_rows.ravel())
+        self.inputs = FlatRows(input_rows[0] if self.shared else input_rows.ravel(), backend)
 
-    def forward(self, batch: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, ...]:
+    def forward(self, batch: Any, fixed: Any) -> tuple[Any, ...]:
         """(the products' sums, and the weights and inputs to save for backward)."""
         weights = self.weights.read(fixed).reshape(self.size, self.k)
         inputs = self.inputs.read(batch)
         if self.shared:
             return weights @ inputs, weights, inputs
         inputs = inputs.reshape(self.size, self.k, -1)
-        return np.matmul(weights[:, None, :], inputs)[:, 0, :], weights, inputs
+        return (weights[:, None, :] @ inputs)[:, 0, :], weights, inputs
 
-    def backward(
-        self, grad: np.ndarray, weights: np.ndarray, inputs: np.ndarray, run: Run, which: tuple
-    ) -> None:
+    def backward(self, grad: Any, weights: Any, inputs: Any, run: Run, which: tuple) -> None:
         grad_weights, grad_inputs = which
         if grad_weights:
             if self.shared:
                 d_weights = grad @ inputs.T
             else:
-                d_weights = np.matmul(inputs, grad[:, :, None])[:, :, 0]
+                d_weights = (inputs @ grad[:, :, None])[:, :, 0]
             self.weights.add(run.grads[FIXED], d_weights.reshape(-1, 1))
         if grad_inputs:
             if self.shared:
@@ -151,7 +156,7 @@ class Pairs:
 class SumStep:
     """``size`` merged sums of the same shape (see ``fusion``): terms, and (weight, input) pairs.
 
-    Plain terms from ``BATCH`` rows are added in order by one ``np.add.reduce``,
+    Plain terms from ``BATCH`` rows are added in order by one sum over an axis,
     terms from ``FIXED`` rows (a bias) and the pairs' matrix product are added to
     that: rounding differs from eager mode's left-to-right additions by a few
     units in the last place.
@@ -167,6 +172,7 @@ class SumStep:
         pairs: tuple[np.ndarray, np.ndarray] | None,
         out: tuple[int, int, int],
         grads: tuple[bool, bool, bool, bool],
+        backend: Backend,
     ) -> None:
         self.position = position
         self.name = "add" if pairs is None else "add of products"
@@ -175,14 +181,18 @@ class SumStep:
         self.size = size
         self.n_batch_terms = batch_rows.shape[1]
         self.n_fixed_terms = fixed_rows.shape[1]
-        self.batch_index = as_index(batch_rows)
-        self.fixed_index = as_index(fixed_rows)
+        self.batch_index = backend_index(batch_rows, backend)
+        self.fixed_index = backend_index(fixed_rows, backend)
         contiguous = isinstance(self.batch_index, slice) and self.batch_index.step is None
         self.batch_in_place = contiguous and self.n_batch_terms > 0
         grad_batch, grad_fixed, grad_weights, grad_inputs = grads
-        self.batch_adder = RowAdder(batch_rows) if grad_batch and self.n_batch_terms else None
-        self.fixed_adder = RowAdder(fixed_rows) if grad_fixed and self.n_fixed_terms else None
-        self.pairs = None if pairs is None else Pairs(*pairs)
+        self.batch_adder = (
+            RowAdder(batch_rows, backend) if grad_batch and self.n_batch_terms else None
+        )
+        self.fixed_adder = (
+            RowAdder(fixed_rows, backend) if grad_fixed and self.n_fixed_terms else None
+        )
+        self.pairs = None if pairs is None else Pairs(*pairs, backend)
         self.pair_grads = (grad_weights, grad_inputs)
 
     def forward(self, run: Run) -> None:
@@ -190,10 +200,10 @@ class SumStep:
         total = None
         if self.n_batch_terms:
             terms = batch[self.batch_index].reshape(self.size, self.n_batch_terms, run.width)
-            total = np.add.reduce(terms, axis=1)
+            total = terms.sum(1)
         if self.n_fixed_terms:
             terms = fixed[self.fixed_index].reshape(self.size, self.n_fixed_terms, 1)
-            fixed_total = np.add.reduce(terms, axis=1)
+            fixed_total = terms.sum(1)
             total = fixed_total if total is None else fixed_total + total
         if self.pairs is not None:
             products, *saved = self.pairs.forward(batch, fixed)
@@ -214,11 +224,11 @@ class SumStep:
                 block += per_term
             else:
                 shape = (self.size, self.n_batch_terms, width)
-                spread = np.broadcast_to(per_term, shape).reshape(-1, width)
+                spread = run.xp.broadcast_to(per_term, shape).reshape(-1, width)
                 self.batch_adder.add(target, spread)
         if self.fixed_adder is not None:
             if self.out_buffer == BATCH:
-                grad = grad.sum(axis=1, keepdims=True)
+                grad = grad.sum(1, keepdims=True)
             shape = (self.size, self.n_fixed_terms, 1)
-            spread = np.broadcast_to(grad[:, None, :], shape).reshape(-1, 1)
+            spread = run.xp.broadcast_to(grad[:, None, :], shape).reshape(-1, 1)
             self.fixed_adder.add(run.grads[FIXED], spread)

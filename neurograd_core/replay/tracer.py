@@ -22,13 +22,13 @@ has no function to re-run and is replayed as recorded.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from neurograd_core.errors import NeurogradError
+from neurograd_core.replay.backend import make_backend
 from neurograd_core.replay.graph import FlatGraph, describe, flatten
 from neurograd_core.replay.replay import Replay
 from neurograd_core.value import Value
@@ -36,10 +36,6 @@ from neurograd_core.value import Value
 
 class StaleTraceError(NeurogradError, RuntimeError):
     """The traced graph differs from what the function computes on some example."""
-
-
-class ReplayWarning(UserWarning):
-    """Replay works, but some ops run element by element (no vectorized form)."""
 
 
 InputSpec = Sequence[Value | Sequence[Value]]
@@ -74,31 +70,26 @@ def _outputs(result: Any) -> tuple[list[Value], bool]:
     )
 
 
-def _warn_slow(replay: Replay) -> None:
-    if replay.slow_ops:
-        names = ", ".join(replay.slow_ops)
-        warnings.warn(
-            f"ops without a vectorized form run element by element (slow): {names}",
-            ReplayWarning,
-            stacklevel=3,
-        )
-
-
 def trace_graph(
-    outputs: Value | Sequence[Value], inputs: InputSpec, params: Sequence[Value]
+    outputs: Value | Sequence[Value],
+    inputs: InputSpec,
+    params: Sequence[Value],
+    *,
+    backend: str = "numpy",
+    device: Any = None,
 ) -> Replay:
     """A replay of an existing graph, with some of its leaves named as inputs and parameters.
 
     ``inputs``: one entry per input array of ``forward``: a Value (an array of shape
     ``(N,)``) or a list of k Values (an array of shape ``(N, k)``). Other leaves are
-    constants (their current ``.data`` is read at every run).
+    constants (their current ``.data`` is read at every run). ``backend`` is
+    ``"numpy"`` or ``"torch"`` (then ``device`` may name e.g. ``"cuda"``).
     """
+    engine = make_backend(backend, device)
     roots, single = _outputs(outputs)
     leaves, shapes = _input_leaves(inputs)
     graph = flatten(roots, leaves, params)
-    replay = Replay(graph, shapes, params, single)
-    _warn_slow(replay)
-    return replay
+    return Replay(graph, shapes, params, single, backend=engine)
 
 
 def trace(
@@ -107,6 +98,8 @@ def trace(
     *arrays: Any,
     verify: int = 8,
     recheck_every: int = 100,
+    backend: str = "numpy",
+    device: Any = None,
 ) -> Replay:
     """Trace ``fn`` on the first example of ``arrays`` and return its replay.
 
@@ -115,7 +108,10 @@ def trace(
     Values (the outputs of one example). The Values it uses that are in ``params``
     are parameters; any other leaf it did not get as an argument is a constant.
     ``verify`` and ``recheck_every`` set the stale-trace checks (module docstring).
+    ``backend`` is ``"numpy"`` or ``"torch"`` (then ``device`` may name e.g. ``"cuda"``):
+    the library the replay runs on, with each op's one definition.
     """
+    engine = make_backend(backend, device)
     if not callable(fn):
         raise TypeError(f"trace() needs a function, got {type(fn).__name__}")
     params = list(params)
@@ -127,16 +123,15 @@ def trace(
         got, _ = _run_eagerly(fn, params, _as_batch(batch), example)
         _compare(expected, got, fn, example)
 
-    replay = Replay(expected, shapes, params, single, checker, recheck_every)
+    replay = Replay(expected, shapes, params, single, checker, recheck_every, engine)
     n_examples = len(columns[0]) if columns else 1
     for example in _spread(n_examples, verify):
         checker(arrays, example)
-    _warn_slow(replay)
     return replay
 
 
 def _as_batch(arrays: Sequence[Any]) -> list[np.ndarray]:
-    columns = [np.asarray(array, dtype=np.float64) for array in arrays]
+    columns = [_as_numpy(array) for array in arrays]
     for i, column in enumerate(columns):
         if column.ndim not in (1, 2):
             raise ValueError(f"input {i} has shape {column.shape}; expected (N,) or (N, k)")
@@ -145,6 +140,12 @@ def _as_batch(arrays: Sequence[Any]) -> list[np.ndarray]:
         if len(column) != len(columns[0]):
             raise ValueError(f"input {i} has {len(column)} examples, input 0 has {len(columns[0])}")
     return columns
+
+
+def _as_numpy(array: Any) -> np.ndarray:
+    if hasattr(array, "detach"):  # a torch tensor, maybe on a GPU
+        array = array.detach().cpu().numpy()
+    return np.asarray(array, dtype=np.float64)
 
 
 def _spread(n_examples: int, count: int) -> list[int]:

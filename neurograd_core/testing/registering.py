@@ -1,6 +1,6 @@
 """Putting a plugin into the op registry for a test, the way plugin loading does.
 
-The fixtures in ``pytest_plugin`` wrap these in ``registry.isolated()``, so
+The fixtures in ``pytest_neurograd`` wrap these in ``registry.isolated()``, so
 whatever a test registers is gone when it ends.
 """
 

@@ -6,6 +6,7 @@ names inputs that reproduce on every run and every machine.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from typing import Any
@@ -18,6 +19,12 @@ MARGIN = 0.05  # no sample closer than this to a declared kink or to the domain'
 STEP = 1e-6  # central-difference step, relative to max(1, |x|)
 NON_FINITE = (math.nan, math.inf, -math.inf)
 EXTREMES = (0.0, 1e300, -1e300)
+# Where fast forms, arrays and Values must agree with the generic form on floats.
+SPECIAL_GRID = (
+    0.0, -0.0, math.inf, -math.inf, math.nan,
+    5e-324, -5e-324, 2.5e-310, -2.5e-310,  # subnormals
+    1e308, -1e308, 1.0, -1.0, 0.5, -2.5, 3.0, 20.5, -40.0, 800.0,
+)  # fmt: skip
 _TRIES = 2000
 
 
@@ -74,6 +81,14 @@ def special_points(op: Op, values: tuple[float, ...]) -> list[tuple[float, ...]]
     if op.arity > 1:
         points += [(v,) * op.arity for v in values]
     return points
+
+
+def grid_points(op: Op) -> list[tuple[float, ...]]:
+    """Every combination of ``SPECIAL_GRID`` values (one input each) for ops of up to two
+    inputs; for more, the grid on each input in turn with the others at a sample point."""
+    if op.arity <= 2:
+        return list(itertools.product(SPECIAL_GRID, repeat=op.arity))
+    return special_points(op, SPECIAL_GRID)
 
 
 def central_difference(

@@ -17,7 +17,7 @@ from neurograd_core import Op, hookimpl
 
 @hookimpl
 def register_ops(register):
-    register(Op("cube", lambda x: x ** 3, lambda g, out, x: (3 * g * x * x,)))
+    register(Op("cube", lambda xp, x: x ** 3, lambda xp, g, out, x: (3 * g * x * x,)))
 
 @hookimpl
 def register_commands(register):
@@ -118,7 +118,7 @@ def test_plugin_failing_halfway_leaves_nothing_registered(site, monkeypatch):
 
         @hookimpl
         def register_ops(register):
-            register(Op("first_half", lambda x: x, lambda g, out, x: (g,)))
+            register(Op("first_half", lambda xp, x: x, lambda xp, g, out, x: (g,)))
             raise RuntimeError("second half failed")
     """,
     )
@@ -140,7 +140,7 @@ def test_clash_with_a_bundled_op_names_both_and_keeps_the_first(site, monkeypatc
 
         @hookimpl
         def register_ops(register):
-            register(Op("relu", lambda x: 1.0, lambda g, out, x: (0.0,)))
+            register(Op("relu", lambda xp, x: 1.0, lambda xp, g, out, x: (0.0,)))
     """,
     )
     monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-clash")
@@ -166,7 +166,7 @@ def test_explicit_replace_lets_a_plugin_override(site, monkeypatch):
 
         @hookimpl
         def register_ops(register):
-            register(Op("relu", lambda x: 7.0, lambda g, out, x: (0.0,)), replace=True)
+            register(Op("relu", lambda xp, x: 7.0, lambda xp, g, out, x: (0.0,)), replace=True)
     """,
     )
     monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-replace")

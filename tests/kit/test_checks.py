@@ -8,33 +8,51 @@ from neurograd_core import Op
 from neurograd_core.testing import CHECKS, ConformanceError, conformance_cases, ops_of
 
 
-def _safe_sin(x):
-    return math.sin(x) if math.isfinite(x) else math.nan
+def _sin(xp, x):
+    return xp.sin(x)
 
 
-def _safe_cos(x):
-    return math.cos(x) if math.isfinite(x) else math.nan
+def _sin_backward(xp, grad, out, x):
+    return (grad * xp.cos(x),)
 
 
-def _sin_backward(grad, out, x):
-    return (grad * _safe_cos(x),)
-
-
-def _mul_backward(grad, out, a, b):
+def _mul_backward(xp, grad, out, a, b):
     return grad * b, grad * a
 
 
-def _cube_forward(x, *, scale):
-    return scale * x**3 if abs(x) < 1e100 else math.copysign(math.inf, x) * scale
+def _cube_forward(xp, x, *, scale):
+    return scale * x**3
 
 
-def _cube_backward(grad, out, x, *, scale):
-    return (grad * 3.0 * scale * x * x if abs(x) < 1e100 else math.inf,)
+def _cube_backward(xp, grad, out, x, *, scale):
+    return (grad * 3.0 * scale * x * x,)
 
 
-SIN = Op("sine", _safe_sin, _sin_backward)
-MUL = Op("times", lambda a, b: a * b, _mul_backward, torch=lambda a, b: a * b)
+def _fast_sin(x):
+    return math.sin(x) if math.isfinite(x) else math.nan
+
+
+def _fast_sin_backward(grad, out, x):
+    return (grad * (math.cos(x) if math.isfinite(x) else math.nan),)
+
+
+SIN = Op("sine", _sin, _sin_backward)
+MUL = Op("times", lambda xp, a, b: a * b, _mul_backward, torch=lambda a, b: a * b)
 CUBE = Op("cube", _cube_forward, _cube_backward, arity=1)
+# sin and cos on Values need ops of those names: the trig ops, here in the test itself
+COS = Op("cos", lambda xp, x: xp.cos(x), lambda xp, g, o, x: (-g * xp.sin(x),))
+SIN_OP = Op("sin", _sin, _sin_backward)
+
+
+@pytest.fixture(autouse=True)
+def trig_ops():
+    from neurograd_core import registry
+
+    with registry.isolated():
+        for op in (SIN_OP, COS):
+            if op.name not in registry:
+                registry.register(op, provider="tests")
+        yield
 
 
 def _run(op, check, attrs=None):
@@ -49,14 +67,18 @@ def _fails(op, check, match, attrs=None):
     assert f"failed check '{check}'" in str(caught.value)
 
 
-@pytest.mark.parametrize("check", ["finite_differences", "chain_rule", "bound_method"])
+CHECKED_EVERYWHERE = ["finite_differences", "chain_rule", "bound_method", "numpy_arrays"]
+CHECKED_EVERYWHERE += ["torch_tensors", "values", "second_order"]
+
+
+@pytest.mark.parametrize("check", CHECKED_EVERYWHERE)
 def test_correct_ops_pass(check):
     _run(SIN, check)
     _run(MUL, check)
 
 
 def test_backward_that_ignores_the_upstream_gradient_fails_chain_rule():
-    op = Op("sine", _safe_sin, lambda grad, out, x: (_safe_cos(x),))
+    op = Op("sine", _sin, lambda xp, grad, out, x: (xp.cos(x),))
     _run(op, "finite_differences")  # with grad = 1 the mistake is invisible
     _fails(op, "chain_rule", "upstream gradient -1.75")
 
@@ -64,7 +86,9 @@ def test_backward_that_ignores_the_upstream_gradient_fails_chain_rule():
 def test_backward_that_ignores_a_reused_input_fails_reused_input():
     # right for distinct inputs a*b; wrong only when both inputs are one Value
     op = Op(
-        "times", lambda a, b: a * b, lambda grad, out, a, b: (grad * b, grad * (a if a != b else 0))
+        "times",
+        lambda xp, a, b: a * b,
+        lambda xp, grad, out, a, b: (grad * b, grad * (a if a != b else 0)),
     )
     _run(op, "finite_differences")
     _fails(op, "reused_input", "with every input the same Value")
@@ -73,24 +97,26 @@ def test_backward_that_ignores_a_reused_input_fails_reused_input():
 def test_impure_forward_fails_pure_forward():
     calls = []
 
-    def drifting(x):
+    def drifting(xp, x):
         calls.append(x)
         return x + len(calls)
 
-    _fails(Op("drift", drifting, lambda grad, out, x: (grad,)), "pure_forward", "when called again")
+    op = Op("drift", drifting, lambda xp, grad, out, x: (grad,))
+    _fails(op, "pure_forward", "when called again")
 
 
 def test_backward_with_too_many_gradients_fails_arity():
-    op = Op("sine", _safe_sin, lambda grad, out, x: (grad * _safe_cos(x), 0.0))
+    op = Op("sine", _sin, lambda xp, grad, out, x: (grad * xp.cos(x), 0.0))
     _fails(op, "arity", "backward returned 2 gradients")
 
 
 def test_forward_that_raises_on_nan_or_inf_fails_non_finite():
-    _fails(Op("sine", math.sin, _sin_backward), "non_finite", r"inputs \(inf\): ValueError")
+    op = Op("sine", lambda xp, x: math.sin(x), _sin_backward)  # math.sin, not xp.sin
+    _fails(op, "non_finite", r"inputs \(inf\): ValueError")
 
 
 def test_wrong_torch_equivalent_is_reported():
-    op = Op("times", lambda a, b: a * b, _mul_backward, torch=lambda a, b: a + b)
+    op = Op("times", lambda xp, a, b: a * b, _mul_backward, torch=lambda a, b: a + b)
     _fails(op, "torch", "PyTorch")
 
 
@@ -111,6 +137,10 @@ def test_case_ids_name_op_attributes_and_check():
         "sine-bound_method",
         "sine-non_finite",
         "sine-extreme_values",
+        "sine-numpy_arrays",
+        "sine-torch_tensors",
+        "sine-values",
+        "sine-second_order",
         "times-arity",
         "times-finite_differences",
         "times-chain_rule",
@@ -120,6 +150,10 @@ def test_case_ids_name_op_attributes_and_check():
         "times-non_finite",
         "times-extreme_values",
         "times-torch",
+        "times-numpy_arrays",
+        "times-torch_tensors",
+        "times-values",
+        "times-second_order",
         "cube(scale=2)-arity",
         "cube(scale=2)-finite_differences",
         "cube(scale=2)-chain_rule",
@@ -127,8 +161,15 @@ def test_case_ids_name_op_attributes_and_check():
         "cube(scale=2)-bound_method",
         "cube(scale=2)-non_finite",
         "cube(scale=2)-extreme_values",
+        "cube(scale=2)-numpy_arrays",
+        "cube(scale=2)-torch_tensors",
+        "cube(scale=2)-values",
+        "cube(scale=2)-second_order",
     ]
-    assert set(CHECKS) == {case_id.split("-")[1] for case_id in ids}
+    fast = Op("sine", _sin, _sin_backward, fast_forward=_fast_sin)
+    assert "sine-fast_form" in [case.id for case in conformance_cases([fast])]
+    checks = {case_id.split("-")[1] for case_id in ids} | {"fast_form"}
+    assert set(CHECKS) == checks
 
 
 def test_op_needing_attributes_without_declared_values_is_a_clear_error():
@@ -142,7 +183,7 @@ def test_attributes_for_an_unknown_op_are_a_clear_error():
 
 
 def test_a_domain_that_leaves_no_room_is_reported():
-    op = Op("narrow", _safe_sin, _sin_backward, domain=lambda x: x > 100.0)
+    op = Op("narrow", _sin, _sin_backward, domain=lambda x: x > 100.0)
     _fails(op, "finite_differences", "inside the op's domain")
 
 
@@ -157,3 +198,48 @@ def test_ops_of_reads_a_plugins_register_ops_hook():
     assert ops_of(SIN) == [SIN]
     with pytest.raises(TypeError, match="takes a plugin"):
         ops_of("sine")
+
+
+def test_a_fast_form_that_differs_from_the_generic_one_fails_fast_form():
+    good = Op("sine", _sin, _sin_backward, fast_forward=_fast_sin, fast_backward=_fast_sin_backward)
+    _run(good, "fast_form")
+    # differs only at -0.0 (sin(-0.0) is -0.0): bit-equality catches the lost sign
+    sloppy = Op("sine", _sin, _sin_backward, fast_forward=lambda x: _fast_sin(x) + 0.0)
+    _fails(
+        sloppy, "fast_form", r"at inputs \(-0.0\) fast_forward gives 0.0, the generic forward -0.0"
+    )
+    wrong_slope = Op("sine", _sin, _sin_backward, fast_backward=lambda g, o, x: (g * math.cos(x),))
+    _fails(wrong_slope, "fast_form", r"at inputs \(inf\)|ValueError")
+
+
+def test_a_python_branch_on_an_input_fails_on_arrays():
+    def relu_with_if(xp, x):
+        return x if x > 0 else 0.0 * x
+
+    op = Op("branchy", relu_with_if, lambda xp, g, o, x: (xp.where(x > 0, g, 0.0),), kinks=(0.0,))
+    _run(op, "finite_differences")  # on floats it is right
+    _fails(op, "numpy_arrays", r"does not run on numpy arrays.*xp.where")
+    _fails(op, "torch_tensors", r"does not run on torch arrays.*xp.where")
+
+
+def test_a_backward_that_runs_on_floats_only_fails_on_values():
+    def float_backward(xp, grad, out, x):
+        return (grad * math.cos(getattr(x, "data", x)),)  # on Values: a constant slope
+
+    op = Op("sine", _sin, float_backward)
+    _run(op, "finite_differences")
+    _run(op, "values")  # the same numbers on Values ...
+    _fails(op, "second_order", r"d\(gradient 0\)/d\(input 0\) is 0.0 through the engine")
+
+    def crashing_backward(xp, grad, out, x):
+        return (grad * math.cos(float(x)),)  # float() of a Value: TypeError
+
+    _fails(Op("sine", _sin, crashing_backward), "values", "does not run on Values.*TypeError")
+
+
+def test_a_backward_that_needs_an_unregistered_op_on_values_says_which():
+    op = Op("sine", _sin, lambda xp, g, o, x: (g * xp.cos(x),))
+    from neurograd_core import registry
+
+    registry.unregister("cos")
+    _fails(op, "values", "xp.cos on Values applies the registered op 'cos'")

@@ -5,8 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest_neurograd
 from neurograd_core.registry import registry
-from neurograd_core.testing import pytest_plugin
 
 pytest_plugins = ["pytester"]
 
@@ -16,7 +16,7 @@ from neurograd_core import Op, hookimpl
 
 @hookimpl
 def register_ops(register):
-    register(Op("double", lambda x: 2.0 * x, lambda grad, out, x: (2.0 * grad,)))
+    register(Op("double", lambda xp, x: 2.0 * x, lambda xp, grad, out, x: (2.0 * grad,)))
 
 
 @hookimpl
@@ -85,7 +85,7 @@ def test_neurograd_registry_holds_bundled_ops_and_the_plugins_under_test(pyteste
         from neurograd_core import Op, Value, register_op, registry
 
         # registered outside any fixture, like an op from another installed plugin
-        register_op(Op("triple", lambda x: 3.0 * x, lambda grad, out, x: (3.0 * grad,)))
+        register_op(Op("triple", lambda xp, x: 3.0 * x, lambda xp, grad, out, x: (3.0 * grad,)))
 
 
         def test_inside(neurograd_registry):
@@ -121,19 +121,33 @@ def test_plugin_adds_no_autouse_fixture_and_no_hook_but_its_ini_option(pytester)
     with_kit, without_kit = fixtures_and_kit(), fixtures_and_kit("-p", "no:neurograd")
     assert (with_kit[1], without_kit[1]) == ("KIT LOADED True", "KIT LOADED False")
     assert with_kit[0] == without_kit[0]
-    hooks = [name for name in vars(pytest_plugin) if name.startswith("pytest_")]
+    hooks = [name for name in vars(pytest_neurograd) if name.startswith("pytest_")]
     assert hooks == ["pytest_addoption"]
 
 
-def test_loading_the_pytest_plugin_imports_none_of_the_kit():
+def test_loading_the_pytest_plugin_imports_no_neurograd():
     code = (
-        "import sys, neurograd_core.testing.pytest_plugin; "
-        "print(sorted(m for m in sys.modules if m.startswith('neurograd_core.testing')))"
+        "import sys, pytest_neurograd; "
+        "print(sorted(m for m in sys.modules if m.startswith(('neurograd', 'pytest_neurograd'))))"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert output.stdout.split() == [
-        "['neurograd_core.testing',",
-        "'neurograd_core.testing.pytest_plugin']",
-    ]
+    assert output.stdout.split() == ["['pytest_neurograd']"]
+
+
+def test_starting_pytest_loads_no_neurograd_until_a_fixture_asks(pytester):
+    pytester.makepyfile(
+        test_startup="""
+        import sys
+
+        def test_nothing_loaded():
+            assert "pytest_neurograd" in sys.modules  # the plugin is active ...
+            assert not [m for m in sys.modules if m.startswith("neurograd")]  # ... and light
+
+        def test_fixture_loads_it(neurograd_registry):
+            assert "neurograd_core" in sys.modules and "add" in neurograd_registry
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

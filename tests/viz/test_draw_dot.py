@@ -153,11 +153,11 @@ def test_op_shows_its_symbol_formatted_with_attributes(render_svg):
 
 def _third_party_ops():
     """Two ops as a plugin would declare them: one without a symbol, one with awkward ones."""
-    cube = Op("cube", lambda x: x**3, lambda g, out, x: (3 * g * x * x,))
+    cube = Op("cube", lambda xp, x: x**3, lambda xp, g, out, x: (3 * g * x * x,))
     clamp = Op(
         "clamp",
-        lambda x, *, low: max(x, low),
-        lambda g, out, x, *, low: (g if x > low else 0.0,),
+        lambda xp, x, *, low: xp.maximum(x, low),
+        lambda xp, g, out, x, *, low: (xp.where(x > low, g, 0.0),),
         arity=1,
         symbol='max(·, {low}) "<|>" \\ &amp;',
     )
@@ -178,7 +178,7 @@ def test_third_party_op_shows_its_name_or_its_symbol(render_svg):
 
 def test_colour_by_plugin_fills_ops_by_provider_with_a_matching_legend(render_svg):
     cube, _ = _third_party_ops()
-    unregistered = Op("halve", lambda x: x / 2, lambda g, out, x: (g / 2,), arity=1)
+    unregistered = Op("halve", lambda xp, x: x / 2, lambda xp, g, out, x: (g / 2,), arity=1)
     with registry.isolated():
         registry.register(cube, provider="my-plugin")
         from neurograd_core.value import apply

@@ -50,7 +50,9 @@ def test_the_same_input_twice_is_listed_twice():
 
 
 def test_attributes_third_party_names_nan_and_awkward_labels_stay_on_one_line():
-    cube = Op("cube", lambda x: x**3, lambda g, out, x: (3 * g * x * x,), symbol="cube\n(3)")
+    cube = Op(
+        "cube", lambda xp, x: x**3, lambda xp, g, out, x: (3 * g * x * x,), symbol="cube\n(3)"
+    )
     with registry.isolated():
         registry.register(cube, provider="cubes")
         x = Value(float("nan"), label='two\nlines "q"\t')

@@ -1,9 +1,10 @@
 """pytest plugin (entry point ``pytest11``): fixtures for testing Neurograd plugins.
 
 pytest loads this module in every run of an environment where Neurograd is
-installed, so it only offers: two fixtures that a test must ask for, and the
-ini option ``neurograd_plugins``. Neurograd's own modules are imported inside
-the fixtures, when a test uses them.
+installed, so it only offers two fixtures that a test must ask for, and the
+ini option ``neurograd_plugins``. It lives outside ``neurograd_core`` because
+importing anything inside that package imports the package, which loads every
+plugin; Neurograd's own modules are imported inside the fixtures instead.
 """
 
 from __future__ import annotations

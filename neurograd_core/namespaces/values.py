@@ -1,0 +1,83 @@
+"""The Value namespace: what an op body's ``xp`` is when it runs on ``Value``s.
+
+Running an op's backward on Values records the gradient's own graph, which
+can then be differentiated again. Each function applies the registered op of
+the same name (``xp.exp(v)`` is ``v.exp()``), so it works for every op a
+plugin provides. A few names need no op, because their derivative is zero or
+they only choose between inputs: ``where``, ``equal``, ``maximum``,
+``minimum`` (by comparing ``.data``, as a branch, like ``max`` in PyTorch
+picks one input) and the roundings ``sign floor ceil round trunc`` (a
+constant). A registered op of that name is still preferred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+from neurograd_core.errors import UnknownOpError
+from neurograd_core.namespaces import FUNCTIONS
+from neurograd_core.namespaces.scalar import NAMESPACE as SCALAR
+from neurograd_core.registry import registry
+from neurograd_core.value import Value, apply
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _as_value(x: Any) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _constant(name: str) -> Callable[[Any], Value]:
+    """A zero-derivative function: its value on ``.data``, as a leaf."""
+    scalar = getattr(SCALAR, name)
+    return lambda x: Value(float(scalar(_data(x))))
+
+
+def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], Value]:
+    def call(a: Any, b: Any) -> Value:
+        x, y = _data(a), _data(b)
+        if x != x:
+            return _as_value(a)
+        if y != y:
+            return _as_value(b)
+        return _as_value(a if pick_first(x, y) else b)
+
+    return call
+
+
+_WITHOUT_OP: dict[str, Callable[..., Any]] = {
+    "where": lambda condition, a, b: _as_value(a if condition else b),
+    "equal": lambda a, b: _data(a) == _data(b),
+    "maximum": _select(lambda x, y: x >= y),
+    "minimum": _select(lambda x, y: x <= y),
+    **{name: _constant(name) for name in ("sign", "floor", "ceil", "round", "trunc")},
+}
+_ALWAYS_CORE = ("where", "equal")
+
+
+def _function(name: str) -> Callable[..., Any]:
+    fallback = _WITHOUT_OP.get(name)
+    if name in _ALWAYS_CORE:
+        assert fallback is not None
+        return fallback
+
+    def call(*args: Any, **attrs: Any) -> Any:
+        op = registry.find(name)
+        if op is not None:
+            return apply(op, *args, **attrs)
+        if fallback is not None:
+            return fallback(*args, **attrs)
+        raise UnknownOpError(
+            f"xp.{name} on Values applies the registered op {name!r}, and no plugin "
+            f"registered one: register an op named {name!r} to differentiate this body twice"
+        )
+
+    call.__name__ = name
+    return call
+
+
+NAMESPACE = SimpleNamespace(**{name: _function(name) for name in FUNCTIONS})
