@@ -40,7 +40,7 @@ TRAITS = frozenset({SUM, PRODUCT})
 
 # Python operators an op may back: the operand's place in the op's inputs.
 BINARY_OPERATORS = frozenset(
-    f"__{name}__" for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul")
+    {"__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__"}
 )
 REFLECTED_OPERATORS = frozenset(name.replace("__", "__r", 1) for name in BINARY_OPERATORS)
 UNARY_OPERATORS = frozenset({"__neg__", "__pos__", "__abs__"})
@@ -80,12 +80,8 @@ def _accepts(parameters: list[inspect.Parameter], n: int) -> bool:
     return required <= n and (maximum is None or n <= maximum)
 
 
-def required_attrs(forward: Callable[..., Any]) -> tuple[str, ...]:
-    """Keyword-only parameters of ``forward`` without a default: attributes it cannot go without."""
-    try:
-        parameters = inspect.signature(forward).parameters.values()
-    except (TypeError, ValueError):
-        return ()
+def _required_attrs(parameters: list[inspect.Parameter]) -> tuple[str, ...]:
+    """Keyword-only parameters without a default: attributes the op cannot go without."""
     return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty)
 
 
@@ -98,8 +94,7 @@ def _takes_xp_first(function: Callable[..., Any], what: str, name: str) -> list[
     return parameters[1:]
 
 
-def _resolve_arity(name: str, forward: Callable[..., Any], arity: int | None) -> int:
-    after_xp = _takes_xp_first(forward, "forward", name)
+def _resolve_arity(name: str, after_xp: list[inspect.Parameter], arity: int | None) -> int:
     required, maximum = _positional_counts(after_xp)
     if arity is None:
         if maximum is None:
@@ -166,8 +161,9 @@ class Op:
     * ``domain`` -- ``f(*inputs) -> bool``: where finite-difference checks may sample.
     * ``kinks`` -- input values where the op is not differentiable (e.g. 0.0 for relu).
 
-    Set by Neurograd: ``attrs`` (of a node's copy), ``provider`` (the plugin that
-    registered it), ``eager_forward`` and ``backward_call`` (what eager mode calls).
+    Set by Neurograd: ``required_attrs`` (keyword-only parameters of forward without
+    a default), ``attrs`` (of a node's copy), ``provider`` (the plugin that registered
+    it), ``eager_forward`` and ``backward_call`` (what eager mode calls).
     """
 
     __slots__ = (
@@ -177,6 +173,7 @@ class Op:
         "fast_forward",
         "fast_backward",
         "arity",
+        "required_attrs",
         "operators",
         "traits",
         "symbol",
@@ -212,7 +209,9 @@ class Op:
         for part, value in (("forward", forward), ("backward", backward)):
             if not callable(value):
                 raise InvalidOpError(f"op {name!r}: {part} must be callable, got {value!r}")
-        arity = _resolve_arity(name, forward, arity)
+        forward_parameters = _takes_xp_first(forward, "forward", name)
+        arity = _resolve_arity(name, forward_parameters, arity)
+        attributes = _required_attrs(forward_parameters)
         if not _accepts(_takes_xp_first(backward, "backward", name), arity + 2):
             raise InvalidOpError(
                 f"op {name!r}: backward must take (xp, grad, out, *inputs): {arity + 3} arguments"
@@ -230,7 +229,7 @@ class Op:
         if symbol is not None and not isinstance(symbol, str):
             raise InvalidOpError(f"op {name!r}: symbol must be a string, got {symbol!r}")
         operators, traits = tuple(operators), tuple(traits)
-        _check_operators(name, operators, arity, required_attrs(forward))
+        _check_operators(name, operators, arity, attributes)
         unknown = set(traits) - TRAITS
         if unknown:
             raise InvalidOpError(
@@ -244,6 +243,7 @@ class Op:
             "fast_forward": fast_forward,
             "fast_backward": fast_backward,
             "arity": arity,
+            "required_attrs": attributes,
             "operators": operators,
             "traits": frozenset(traits),
             "symbol": symbol,
@@ -300,10 +300,6 @@ class Op:
             attrs=MappingProxyType(dict(attrs)),
             backward_call=partial(self.eager_backward, **attrs),
         )
-
-    @property
-    def required_attrs(self) -> tuple[str, ...]:
-        return required_attrs(self.forward)
 
     @property
     def label(self) -> str:

@@ -9,7 +9,9 @@ import os
 import sys
 
 # In-process pytester runs (tests/kit, tests/docs) put sys.modules back as they
-# found it; numpy cannot be imported twice in one process, so it is imported first.
+# found it; numpy (with the submodules array-api-compat loads) cannot be imported
+# twice in one process, so it is imported first.
+import array_api_compat.numpy  # noqa: F401
 import numpy  # noqa: F401
 
 os.environ["NEUROGRAD_LOAD_PLUGINS"] = ""

@@ -1,43 +1,51 @@
 """Neurograd plugin: sin, cos, atan and atan2, the way a third party writes one.
 
-Each op is a forward and a backward over plain floats. They never raise on
-floats: sin(inf) is nan (Python's math.sin raises there), as in PyTorch.
+Each op is written once over the array namespace ``xp``: the same functions run
+eagerly on floats, replayed on numpy arrays and torch tensors, and on Values
+for second derivatives. They never raise on floats: sin(inf) is nan, as in
+PyTorch (the scalar namespace sees to it).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from neurograd_core import Op, hookimpl
-from neurograd_core.ieee import divide
 
 
-def sin(x: float) -> float:
-    return math.sin(x) if math.isfinite(x) else math.nan
+def sin(xp: Any, x: Any) -> Any:
+    return xp.sin(x)
 
 
-def cos(x: float) -> float:
-    return math.cos(x) if math.isfinite(x) else math.nan
+def sin_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad * xp.cos(x),)
 
 
-def _sin_backward(grad: float, out: float, x: float) -> tuple[float]:
-    return (grad * cos(x),)
+def cos(xp: Any, x: Any) -> Any:
+    return xp.cos(x)
 
 
-def _cos_backward(grad: float, out: float, x: float) -> tuple[float]:
-    return (-grad * sin(x),)
+def cos_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (-grad * xp.sin(x),)
 
 
-def _atan_backward(grad: float, out: float, x: float) -> tuple[float]:
-    return (divide(grad, 1.0 + x * x),)
+def atan(xp: Any, x: Any) -> Any:
+    return xp.atan(x)
 
 
-def _atan2_backward(grad: float, out: float, y: float, x: float) -> tuple[float, float]:
+def atan_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
+    return (grad / (1 + x * x),)
+
+
+def atan2(xp: Any, y: Any, x: Any) -> Any:
+    return xp.atan2(y, x)
+
+
+def atan2_backward(xp: Any, grad: Any, out: Any, y: Any, x: Any) -> tuple[Any, Any]:
     # d atan2(y, x) = (x dy - y dx) / (x² + y²); at the origin 0/0 gives nan, as PyTorch does
     r2 = x * x + y * y
-    return divide(grad * x, r2), divide(-grad * y, r2)
+    return grad * x / r2, -grad * y / r2
 
 
 def _away_from_branch_cut(y: float, x: float) -> bool:
@@ -57,10 +65,10 @@ def _torch(name: str) -> Callable[..., Any]:
 
 
 OPS = (
-    Op("sin", sin, _sin_backward, torch=_torch("sin")),
-    Op("cos", cos, _cos_backward, torch=_torch("cos")),
-    Op("atan", math.atan, _atan_backward, torch=_torch("atan")),
-    Op("atan2", math.atan2, _atan2_backward, torch=_torch("atan2"), domain=_away_from_branch_cut),
+    Op("sin", sin, sin_backward, torch=_torch("sin")),
+    Op("cos", cos, cos_backward, torch=_torch("cos")),
+    Op("atan", atan, atan_backward, torch=_torch("atan")),
+    Op("atan2", atan2, atan2_backward, torch=_torch("atan2"), domain=_away_from_branch_cut),
 )
 
 

@@ -27,17 +27,17 @@ def _real(x: Any) -> float | None:
     if isinstance(x, int):
         try:
             return float(x)
-        except OverflowError:
-            return math.copysign(INF, x)
+        except OverflowError:  # an int beyond the float range: its infinity
+            return INF if x > 0 else -INF
     return None
 
 
-def _lifted(method: Callable[[float, Any], Any]) -> Callable[[Float, Any], Any]:
-    """A float operator whose result stays a ``Float`` (it cannot raise: + - * never do)."""
+def _lifted(method: Callable[[float, float], float]) -> Callable[[Float, Any], Any]:
+    """A float operator whose result stays a ``Float`` (+ - * never raise on floats)."""
 
     def operator(self: Float, other: Any) -> Any:
-        result = method(self, other)
-        return result if result is NotImplemented else Float(result)
+        b = _real(other)
+        return NotImplemented if b is None else Float(method(self, b))
 
     return operator
 
@@ -95,9 +95,9 @@ class Float(float):
         return Float(abs(float(self)))
 
 
-def _checked(function: Callable[[float], float], *, overflow: float = INF) -> Callable:
+def _checked(function: Callable[[float], float], *, even: bool = False) -> Callable:
     """``function`` on a float, with ValueError (outside the domain) as nan and
-    OverflowError as ``copysign(overflow, x)``."""
+    OverflowError as an infinity of x's sign (of + for an ``even`` function)."""
 
     def call(x: Any) -> Float:
         try:
@@ -105,7 +105,7 @@ def _checked(function: Callable[[float], float], *, overflow: float = INF) -> Ca
         except ValueError:
             return Float(NAN)
         except OverflowError:
-            return Float(math.copysign(overflow, x))
+            return Float(INF if even else math.copysign(INF, x))
 
     return call
 
@@ -180,7 +180,7 @@ NAMESPACE = SimpleNamespace(
     atanh=_atanh,
     ceil=_rounding(math.ceil),
     cos=_checked(math.cos),
-    cosh=_checked(math.cosh),
+    cosh=_checked(math.cosh, even=True),
     equal=lambda a, b: a == b,
     exp=lambda x: Float(ieee.exp(x)),
     expm1=_checked(math.expm1),

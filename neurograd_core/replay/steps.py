@@ -175,7 +175,7 @@ class SumStep:
         backend: Backend,
     ) -> None:
         self.position = position
-        self.name = "add" if pairs is None else "add of products"
+        self.name = "sum" if pairs is None else "sum of products"
         self.out_buffer, start, size = out
         self.out = slice(start, start + size)
         self.size = size

@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
+import pytest
 import torch
 
 from neurograd_core.replay import compile_batch, trace
@@ -35,10 +36,11 @@ def grads_of(params):
     return np.array([p.grad for p in params])
 
 
-def test_loss_and_gradients_equal_eager(assert_close, moons, demo_model):
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_loss_and_gradients_equal_eager(assert_close, moons, demo_model, backend):
     X, Y = moons
     params = demo_model.parameters()
-    objective = compile_batch(hinge(demo_model), params, X, Y, params_term=l2)
+    objective = compile_batch(hinge(demo_model), params, X, Y, params_term=l2, backend=backend)
     replayed = objective.step(X, Y)
     replay_grads = grads_of(params)
     for p in params:
@@ -75,12 +77,13 @@ def test_gradients_equal_pytorch(assert_close, moons, demo_model):
     assert_close(grads_of(params), expected, rel=1e-10)
 
 
-def test_training_follows_eager_training(assert_close, moons, demo_model):
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_training_follows_eager_training(assert_close, moons, demo_model, backend):
     """Five SGD steps each way from the same weights reach the same weights."""
     X, Y = moons
     params = demo_model.parameters()
     start = [p.data for p in params]
-    objective = compile_batch(hinge(demo_model), params, X, Y, params_term=l2)
+    objective = compile_batch(hinge(demo_model), params, X, Y, params_term=l2, backend=backend)
     optimizer = SGD(params, lr=0.5)
     replay_losses = []
     for _ in range(5):
@@ -180,3 +183,24 @@ def test_the_package_docstring_example_runs(assert_close, moons, demo_model):
     loss.backward()
     assert_close(namespace["loss"], loss.data)
     assert_close(replay_grads, grads_of(params))
+
+
+def test_torch_backend_takes_and_gives_tensors(assert_close, moons, demo_model):
+    X, Y = moons
+    params = demo_model.parameters()
+    on_numpy = trace(lambda x: demo_model(x), params, X)
+    on_torch = trace(lambda x: demo_model(x), params, torch.tensor(X), backend="torch")
+    scores = on_torch.forward(torch.tensor(X))
+    assert isinstance(scores, torch.Tensor) and scores.dtype == torch.float64
+    assert on_torch.backend == "torch" and str(on_torch.device) == "cpu"
+    assert_close(scores.numpy(), on_numpy.forward(X))
+    assert_close(on_torch.forward(X).numpy(), on_numpy.forward(X))  # numpy input is fine too
+
+
+def test_an_unknown_backend_or_a_device_for_numpy_is_refused(moons, demo_model):
+    X, _ = moons
+    params = demo_model.parameters()
+    with pytest.raises(ValueError, match=r"backend must be one of \('numpy', 'torch'\), got 'jax'"):
+        trace(lambda x: demo_model(x), params, X, backend="jax")
+    with pytest.raises(ValueError, match="device='cuda' needs backend='torch'"):
+        trace(lambda x: demo_model(x), params, X, device="cuda")

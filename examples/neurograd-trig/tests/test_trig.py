@@ -31,3 +31,32 @@ def test_neurograd_lists_the_plugin():
     trig = found["neurograd-trig"]
     assert trig.loaded, trig.error
     assert trig.ops == ["sin", "cos", "atan", "atan2"]
+
+
+def test_replayed_on_numpy_and_torch_from_the_same_definition(neurograd_registry):
+    import numpy as np
+    import torch
+
+    from neurograd_core.replay import trace
+
+    w = Value(0.5)
+    xs = np.linspace(-3.0, 3.0, 7)
+    for backend in ("numpy", "torch"):
+        replay = trace(lambda x: (w * x).sin(), [w], xs, backend=backend)
+        out = np.asarray(replay.forward(xs))
+        assert np.allclose(out, np.sin(0.5 * xs), rtol=1e-14)
+    torch_out = replay.forward(torch.tensor(xs))
+    assert isinstance(torch_out, torch.Tensor)
+
+
+def test_second_derivative_of_sin_is_minus_sin(neurograd_registry):
+    import neurograd_trig
+
+    from neurograd_core.namespaces.values import NAMESPACE as xp
+
+    x = Value(0.7)
+    y = x.sin()
+    (slope,) = neurograd_trig.sin_backward(xp, Value(1.0), y, x)  # cos(x), as a graph
+    slope.backward()
+    assert slope.data == pytest.approx(math.cos(0.7))
+    assert x.grad == pytest.approx(-math.sin(0.7))
