@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +30,7 @@ HIDDEN_SIZES = [16, 16]
 # seeds 1 to 5 too, where 300 steps give 81-96%.
 DEFAULT_STEPS = {"moons": 100, "circles": 100, "spirals": 600}
 PICTURES = ("decision_boundary", "loss_curve")
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds in [0, 2**32)
 
 
 def _positive_int(text: str) -> int:
@@ -40,8 +43,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=1337, help="seeds data and weights (1337)")
+    parser.add_argument("--seed", type=_seed, default=1337, help="seeds data and weights (1337)")
     parser.add_argument(
         "--steps",
         type=_positive_int,
@@ -164,14 +177,29 @@ def replayed_step() -> StepFunction:
     return step
 
 
-def _check_output(folder: Path) -> str | None:
-    """An error message if ``folder`` cannot hold the pictures, else None (it now exists)."""
+def _check_output(folder: Path, pictures: Sequence[Path]) -> str | None:
+    """An error message if the pictures cannot be written, else None (the folder now exists).
+
+    Checked by writing, before training, so that a run never ends in a crash
+    after its work is done. Permission bits alone would not tell (root ignores them).
+    """
     if folder.exists() and not folder.is_dir():
         return f"--output {folder} exists and is not a folder"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as err:
-        return f"cannot create --output folder {folder}: {err.strerror or err}"
+        return f"cannot write in --output folder {folder}: {err.strerror or err}"
+    for picture in pictures:
+        if picture.is_dir():
+            return f"cannot write {picture}: it is a folder"
+        if picture.exists():
+            try:
+                with open(picture, "ab"):  # opens for writing without changing it
+                    pass
+            except OSError as err:
+                return f"cannot write {picture}: {err.strerror or err}"
     return None
 
 
@@ -188,7 +216,7 @@ def run(
     dataset = args.dataset
     steps = args.steps if getattr(args, "steps", None) is not None else DEFAULT_STEPS[dataset]
     pictures = picture_paths(args.output, dataset)
-    problem = _check_output(args.output)
+    problem = _check_output(args.output, list(pictures.values()))
     if problem:
         stderr.write(f"neurograd demo: error: {problem}\n")
         return 2

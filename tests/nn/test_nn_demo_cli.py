@@ -79,6 +79,9 @@ def test_demo_is_contributed_by_the_nn_plugin():
         (["demo", "--steps", "0"], "must be at least 1, got 0"),
         (["demo", "--steps", "ten"], "expected a whole number, got 'ten'"),
         (["demo", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["demo", "--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
+        (["demo", "--seed", "4294967296"], "argument --seed: must be between 0 and 4294967295"),
+        (["demo", "--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
     ],
 )
 def test_bad_options_are_usage_errors(argv, message, capsys):
@@ -94,6 +97,21 @@ def test_output_that_is_a_file_is_an_error(tmp_path, capsys):
     assert main(["demo", "--steps", "1", "--output", str(target)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+def test_the_largest_seed_is_accepted(tmp_path):
+    args = Namespace(seed=2**32 - 1, steps=1, samples=10, dataset="moons", output=tmp_path)
+    assert run(args, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+
+
+def test_an_unwritable_picture_is_refused_before_training(tmp_path, capsys):
+    blocked = tmp_path / "spirals_loss_curve.png"
+    blocked.mkdir()  # no one can write a file where a folder is, root included
+    assert main(["demo", "--dataset", "spirals", "--output", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write {blocked}: it is a folder" in captured.err
+    assert "training" not in captured.err and captured.out == ""
+    assert sorted(tmp_path.iterdir()) == [blocked]
 
 
 def test_spirals_get_enough_steps_by_default(tmp_path):
