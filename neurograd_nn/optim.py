@@ -156,6 +156,8 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum (Nesterov too) and weight decay."""
 
+    buffers: ClassVar[dict[str, float]] = {"velocity": -math.inf}  # None until the first step
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -169,14 +171,12 @@ class SGD(Optimizer):
         self.momentum = _number(momentum, "momentum")
         self.dampening = _number(dampening, "dampening")
         self.weight_decay = _number(weight_decay, "weight_decay")
-        if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
-            raise ValueError("nesterov needs a momentum > 0 and dampening 0")
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
+            raise ValueError("nesterov needs a momentum > 0 and dampening 0")
         self.nesterov = nesterov
         self.velocity: list[float | None] = [None] * len(self.params)
-
-    buffers: ClassVar[dict[str, float]] = {"velocity": -math.inf}
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -212,6 +212,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: per-parameter steps from running means of the gradient and its square."""
 
+    buffers: ClassVar[dict[str, float]] = {"first_moment": -math.inf, "second_moment": 0.0}
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -230,8 +232,6 @@ class Adam(Optimizer):
         self.weight_decay = _number(weight_decay, "weight_decay")
         self.first_moment = [0.0] * len(self.params)
         self.second_moment = [0.0] * len(self.params)
-
-    buffers: ClassVar[dict[str, float]] = {"first_moment": -math.inf, "second_moment": 0.0}
 
     def settings(self) -> dict[str, Any]:
         return {
