@@ -6,7 +6,8 @@
 Names load on first use (PEP 562): every ``import neurograd_core`` imports this
 package to find the ``demo`` command, and should not pay for the library then.
 ``neurograd_nn.datasets`` (numpy), ``neurograd_nn.serialization`` (JSON files)
-and ``neurograd_nn.torch_bridge`` (PyTorch) are modules of their own.
+and ``neurograd_nn.torch_bridge`` (PyTorch) are modules of their own;
+``save_checkpoint``/``load_checkpoint`` keep a whole training run in one file.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _EXPORTS = {
     "AdamW": "neurograd_nn.optim",
     "LambdaLR": "neurograd_nn.schedules",
     "StepLR": "neurograd_nn.schedules",
+    "save_checkpoint": "neurograd_nn.checkpoint",
+    "load_checkpoint": "neurograd_nn.checkpoint",
 }
 
 __all__ = [
@@ -49,11 +52,14 @@ __all__ = [
     "cross_entropy",
     "hinge_loss",
     "l2_penalty",
+    "load_checkpoint",
     "mse_loss",
+    "save_checkpoint",
     "softmax",
 ]
 
 if TYPE_CHECKING:
+    from neurograd_nn.checkpoint import load_checkpoint, save_checkpoint
     from neurograd_nn.layers import MLP, Layer, Neuron
     from neurograd_nn.losses import (
         bce_with_logits,

@@ -2,7 +2,9 @@
 
 Trains MLP(2, [16, 16, 1]) with micrograd's loss, update and schedule, shows
 a progress bar with the live loss and accuracy on stderr, then writes the
-decision boundary and the loss curve as PNG files and prints where.
+decision boundary and the loss curve as PNG files named after the dataset
+(``moons_decision_boundary.png``) and prints where. Steps are counted from 1
+everywhere: progress line, summary line and the loss curve's axis.
 
 Choosing the step function (``choose_step``) is the one place a faster way
 of running a step plugs in; everything else is shared.
@@ -13,7 +15,9 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +25,12 @@ from neurograd_nn.training import StepFunction, StepResult
 
 DATASETS = ("moons", "circles", "spirals")
 HIDDEN_SIZES = [16, 16]
+# Steps each dataset gets unless --steps says otherwise. The spirals need more
+# than micrograd's 100 (77% there): 600 reach 97% with seed 1337, and >= 95% with
+# seeds 1 to 5 too, where 300 steps give 81-96%.
+DEFAULT_STEPS = {"moons": 100, "circles": 100, "spirals": 600}
+PICTURES = ("decision_boundary", "loss_curve")
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds in [0, 2**32)
 
 
 def _positive_int(text: str) -> int:
@@ -33,9 +43,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {value}")
+    return value
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=1337, help="seeds data and weights (1337)")
-    parser.add_argument("--steps", type=_positive_int, default=100, help="training steps (100)")
+    parser.add_argument("--seed", type=_seed, default=1337, help="seeds data and weights (1337)")
+    parser.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help="training steps (100; 600 for spirals)",
+    )
     parser.add_argument("--samples", type=_positive_int, default=100, help="data points (100)")
     parser.add_argument("--dataset", choices=DATASETS, default="moons", help="(moons)")
     parser.add_argument(
@@ -47,8 +72,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         default=Path("neurograd-demo"),
-        help="folder for the PNG files (./neurograd-demo)",
+        help="folder for the PNG files, named after the dataset (./neurograd-demo)",
     )
+
+
+def picture_paths(folder: Path, dataset: str) -> dict[str, Path]:
+    """Where the pictures of a run on ``dataset`` go: one name per dataset, so none overwrites
+    another dataset's."""
+    return {name: folder / f"{dataset}_{name}.png" for name in PICTURES}
 
 
 class ProgressBar:
@@ -63,6 +94,7 @@ class ProgressBar:
         self.every = max(1, total // 10)
 
     def update(self, k: int, result: StepResult) -> None:
+        """Show step ``k + 1``: ``train`` calls back with k from 0, people count from 1."""
         done = k + 1
         filled = self.WIDTH * done // self.total
         bar = "#" * filled + "." * (self.WIDTH - filled)
@@ -75,6 +107,11 @@ class ProgressBar:
         elif done % self.every == 0 or done in (1, self.total):
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def step_report(number: int, total: int, result: StepResult) -> str:
+    """The summary of step ``number`` (counted from 1) of ``total``, with the loss in full."""
+    return f"step {number}/{total}: loss {result.loss:.6f}, accuracy {100 * result.accuracy:.1f}%"
 
 
 def load_dataset(name: str, samples: int, seed: int) -> tuple[Any, Any]:
@@ -140,14 +177,29 @@ def replayed_step() -> StepFunction:
     return step
 
 
-def _check_output(folder: Path) -> str | None:
-    """An error message if ``folder`` cannot hold the pictures, else None (it now exists)."""
+def _check_output(folder: Path, pictures: Sequence[Path]) -> str | None:
+    """An error message if the pictures cannot be written, else None (the folder now exists).
+
+    Checked by writing, before training, so that a run never ends in a crash
+    after its work is done. Permission bits alone would not tell (root ignores them).
+    """
     if folder.exists() and not folder.is_dir():
         return f"--output {folder} exists and is not a folder"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as err:
-        return f"cannot create --output folder {folder}: {err.strerror or err}"
+        return f"cannot write in --output folder {folder}: {err.strerror or err}"
+    for picture in pictures:
+        if picture.is_dir():
+            return f"cannot write {picture}: it is a folder"
+        if picture.exists():
+            try:
+                with open(picture, "ab"):  # opens for writing without changing it
+                    pass
+            except OSError as err:
+                return f"cannot write {picture}: {err.strerror or err}"
     return None
 
 
@@ -161,7 +213,10 @@ def run(
     except ImportError:
         stderr.write("neurograd demo needs matplotlib: pip install 'neurograd-engine[demo]'\n")
         return 1
-    problem = _check_output(args.output)
+    dataset = args.dataset
+    steps = args.steps if getattr(args, "steps", None) is not None else DEFAULT_STEPS[dataset]
+    pictures = picture_paths(args.output, dataset)
+    problem = _check_output(args.output, list(pictures.values()))
     if problem:
         stderr.write(f"neurograd demo: error: {problem}\n")
         return 2
@@ -170,16 +225,16 @@ def run(
     from neurograd_nn.plots import plot_decision_boundary, plot_loss_curve
     from neurograd_nn.training import demo_optimizer, micrograd_schedule, train
 
-    X, y = load_dataset(args.dataset, args.samples, args.seed)
+    X, y = load_dataset(dataset, args.samples, args.seed)
     random.seed(args.seed)  # micrograd's MLP draws its weights from Python's random
     model = MLP(2, [*HIDDEN_SIZES, 1])
     optimizer = demo_optimizer(model)
-    schedule = micrograd_schedule(optimizer, args.steps)
+    schedule = micrograd_schedule(optimizer, steps)
     stderr.write(
         f"training MLP(2, {[*HIDDEN_SIZES, 1]}) ({len(model.parameters())} parameters) "
-        f"on {len(y)} {args.dataset} points for {args.steps} steps\n"
+        f"on {len(y)} {dataset} points for {steps} steps\n"
     )
-    progress = ProgressBar(args.steps, stderr)
+    progress = ProgressBar(steps, stderr)
     started = time.perf_counter()
     history = train(
         model,
@@ -187,17 +242,17 @@ def run(
         schedule,
         X.tolist(),
         y.tolist(),
-        args.steps,
+        steps,
         step=choose_step(args),
         on_step=progress.update,
     )
     seconds = time.perf_counter() - started
-    final = history[-1]
     stdout.write(
-        f"step {args.steps - 1}: loss {final.loss:.6f}, accuracy {100 * final.accuracy:.1f}% "
-        f"(training took {seconds:.1f} s)\n"
+        f"{step_report(len(history), steps, history[-1])} (training took {seconds:.1f} s)\n"
     )
-    boundary = plot_decision_boundary(model, X, y, args.output / "decision_boundary.png")
-    curve = plot_loss_curve(history, args.output / "loss_curve.png")
+    boundary = plot_decision_boundary(
+        model, X, y, pictures["decision_boundary"], dataset=dataset, steps=steps
+    )
+    curve = plot_loss_curve(history, pictures["loss_curve"], dataset=dataset)
     stdout.write(f"decision boundary: {boundary}\nloss curve: {curve}\n")
     return 0

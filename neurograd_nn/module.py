@@ -12,6 +12,7 @@ Entry names follow PyTorch's dotted paths: ``layers.0.neurons.3.w``.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -58,7 +59,8 @@ class Module:
 
         With ``strict`` (the default) the keys must be exactly this module's
         entries; without it, missing and unexpected keys are ignored. Shapes
-        and types are always checked.
+        and types are always checked, and every number must be finite (one
+        NaN weight makes every output NaN).
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
@@ -158,7 +160,15 @@ def _collect_updates(entry: Any, saved: Any, name: str, updates: list[tuple[Valu
     if isinstance(entry, Value) and not saved_is_list:
         if isinstance(saved, bool) or not isinstance(saved, numbers.Real):
             raise TypeError(f"state dict entry {name!r} must be a number, got {saved!r}")
-        updates.append((entry, float(saved)))
+        try:
+            number = float(saved)
+        except OverflowError:
+            raise ValueError(
+                f"state dict entry {name!r} is not finite (an integer too large for a float)"
+            ) from None
+        if not math.isfinite(number):
+            raise ValueError(f"state dict entry {name!r} is not finite ({number!r})")
+        updates.append((entry, number))
         return
     if isinstance(entry, Value) or not saved_is_list or len(saved) != len(entry):
         raise ValueError(

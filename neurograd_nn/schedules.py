@@ -3,14 +3,19 @@ per epoch (or training step), after ``optimizer.step()``.
 
 Creating a schedule sets ``optimizer.lr`` to its value at step 0; the rate the
 optimizer had then is the base rate.
+
+``state_dict()`` holds where the schedule is (base rate, epoch, last rate). Its
+settings (``lr_lambda``, ``step_size``, ``gamma``) come from the code that
+builds it, as in PyTorch: a function cannot be saved as data.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from neurograd_nn.optim import Optimizer
+from neurograd_nn.optim import Optimizer, _check_keys, _count, _number
 
 
 class LRSchedule:
@@ -30,6 +35,26 @@ class LRSchedule:
     def step(self) -> None:
         self.last_epoch += 1
         self.last_lr = self._apply()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the schedule is: its base rate, its epoch and the rate it set last."""
+        return {
+            "type": type(self).__name__,
+            "base_lr": self.base_lr,
+            "last_epoch": self.last_epoch,
+            "last_lr": self.last_lr,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned; on any error the schedule is unchanged.
+
+        The optimizer's rate is not touched: it is in the optimizer's own state.
+        """
+        _check_keys(state, ["type", "base_lr", "last_epoch", "last_lr"], type(self).__name__)
+        base_lr = _number(state["base_lr"], "schedule state base_lr")
+        last_epoch = _count(state["last_epoch"], "schedule state last_epoch")
+        last_lr = _number(state["last_lr"], "schedule state last_lr")
+        self.base_lr, self.last_epoch, self.last_lr = base_lr, last_epoch, last_lr
 
     def _apply(self) -> float:
         lr = float(self.lr_at(self.last_epoch))

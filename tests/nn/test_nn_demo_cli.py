@@ -1,6 +1,7 @@
 """``neurograd demo`` end to end into a temporary folder, its options and its errors."""
 
 import io
+import re
 import struct
 import subprocess
 import sys
@@ -46,10 +47,11 @@ def test_demo_with_defaults_reaches_full_accuracy_and_draws(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "step 99: loss" in result.stdout and "accuracy 100.0%" in result.stdout
+    assert "step 100/100: loss 0.010978, accuracy 100.0%" in result.stdout
     assert "step   1/100" in result.stderr and "loss 0.8958" in result.stderr
     assert "step 100/100" in result.stderr
-    boundary, curve = tmp_path / "decision_boundary.png", tmp_path / "loss_curve.png"
+    boundary = tmp_path / "moons_decision_boundary.png"
+    curve = tmp_path / "moons_loss_curve.png"
     assert f"decision boundary: {boundary}" in result.stdout
     assert f"loss curve: {curve}" in result.stdout
     assert_real_image(boundary)
@@ -63,8 +65,8 @@ def test_demo_options_other_dataset_and_seed(tmp_path):
     )
     assert run(args, stdout=out, stderr=err) == 0
     assert "on 20 circles points for 2 steps" in err.getvalue()
-    assert "step 1: loss" in out.getvalue()
-    assert_real_image(tmp_path / "new" / "dir" / "decision_boundary.png")
+    assert "step 2/2: loss" in out.getvalue()
+    assert_real_image(tmp_path / "new" / "dir" / "circles_decision_boundary.png")
 
 
 def test_demo_is_contributed_by_the_nn_plugin():
@@ -77,6 +79,9 @@ def test_demo_is_contributed_by_the_nn_plugin():
         (["demo", "--steps", "0"], "must be at least 1, got 0"),
         (["demo", "--steps", "ten"], "expected a whole number, got 'ten'"),
         (["demo", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["demo", "--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
+        (["demo", "--seed", "4294967296"], "argument --seed: must be between 0 and 4294967295"),
+        (["demo", "--seed", "1.5"], "argument --seed: expected a whole number, got '1.5'"),
     ],
 )
 def test_bad_options_are_usage_errors(argv, message, capsys):
@@ -92,6 +97,32 @@ def test_output_that_is_a_file_is_an_error(tmp_path, capsys):
     assert main(["demo", "--steps", "1", "--output", str(target)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+def test_the_largest_seed_is_accepted(tmp_path):
+    args = Namespace(seed=2**32 - 1, steps=1, samples=10, dataset="moons", output=tmp_path)
+    assert run(args, stdout=io.StringIO(), stderr=io.StringIO()) == 0
+
+
+def test_an_unwritable_picture_is_refused_before_training(tmp_path, capsys):
+    blocked = tmp_path / "spirals_loss_curve.png"
+    blocked.mkdir()  # no one can write a file where a folder is, root included
+    assert main(["demo", "--dataset", "spirals", "--output", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot write {blocked}: it is a folder" in captured.err
+    assert "training" not in captured.err and captured.out == ""
+    assert sorted(tmp_path.iterdir()) == [blocked]
+
+
+def test_spirals_get_enough_steps_by_default(tmp_path):
+    """600 steps: 97% with the default seed (README); counted here with replay, which is fast."""
+    out, err = io.StringIO(), io.StringIO()
+    args = Namespace(seed=1337, steps=None, samples=100, dataset="spirals", output=tmp_path)
+    args.compile = True
+    assert run(args, stdout=out, stderr=err) == 0
+    assert "for 600 steps" in err.getvalue()
+    accuracy = float(re.search(r"accuracy ([0-9.]+)%", out.getvalue()).group(1))
+    assert accuracy >= 95.0
 
 
 def test_progress_bar_prints_every_tenth_step_when_not_a_terminal():

@@ -2,7 +2,9 @@
 
 import json
 import math
+import os
 import random
+import stat
 
 import pytest
 
@@ -153,3 +155,118 @@ def test_save_and_load_check_their_arguments(tmp_path):
         save({"a": 1.0}, tmp_path / "x.json")
     with pytest.raises(TypeError, match="load expects a neurograd_nn Module"):
         load([], tmp_path / "x.json")
+
+
+def write_state(path, state_text):
+    path.write_text('{"format": "neurograd-state-dict", "version": 1, "state": ' + state_text + "}")
+    return path
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_numbers_in_a_file_are_refused(trained, fresh, tmp_path, number):
+    key = "layers.1.neurons.0.w"
+    state = trained.state_dict()
+    state[key][1] = "PLACEHOLDER"
+    text = json.dumps(state).replace('"PLACEHOLDER"', number)
+    path = write_state(tmp_path / "weights.json", text)
+    before = snapshot(fresh)
+    with pytest.raises(ValueError) as error:
+        load(fresh, path)
+    assert str(path) in str(error.value) and key in str(error.value)
+    assert "not finite" in str(error.value)
+    assert snapshot(fresh) == before
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_load_state_dict_refuses_non_finite_numbers(trained, fresh, number):
+    state = trained.state_dict()
+    state["layers.0.neurons.3.w"][0] = number
+    assert_rejected(fresh, state, ValueError, r"'layers.0.neurons.3.w\[0\]' is not finite")
+
+
+def test_an_int_too_large_for_a_float_names_the_key(trained, fresh):
+    state = trained.state_dict()
+    state["layers.2.neurons.0.b"] = 10**400
+    assert_rejected(fresh, state, ValueError, r"'layers.2.neurons.0.b' .*too large")
+
+
+def test_a_huge_integer_in_a_file_names_the_file_and_key(trained, fresh, tmp_path):
+    state = trained.state_dict()
+    state["layers.2.neurons.0.b"] = 10**400
+    path = write_state(tmp_path / "huge.json", json.dumps(state))
+    before = snapshot(fresh)
+    with pytest.raises(ValueError, match=r"huge\.json.*'layers.2.neurons.0.b'"):
+        load(fresh, path)
+    assert snapshot(fresh) == before
+
+
+@pytest.mark.parametrize("where", ["document", "state"])
+def test_deeply_nested_json_is_a_value_error_naming_the_file(fresh, tmp_path, where):
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.json"
+    if where == "document":
+        path.write_text(deep)
+    else:
+        write_state(path, '{"layers.0.neurons.0.b": ' + deep + "}")
+    before = snapshot(fresh)
+    with pytest.raises(ValueError, match=r"deep\.json.*nested too deeply"):
+        load(fresh, path)
+    assert snapshot(fresh) == before
+
+
+def test_save_keeps_the_permission_bits_of_an_existing_file(trained, tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    path.chmod(0o640)
+    save(trained, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    path.chmod(0o604)
+    save(trained, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o604
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_follows_the_umask(trained, tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        save(trained, tmp_path / "model.json")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "model.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_saving_through_a_symlink_writes_its_target_and_keeps_the_link(trained, fresh, tmp_path):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "real.json"
+    target.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    assert save(trained, link) == link
+    assert link.is_symlink() and link.resolve() == target
+    load(fresh, target)
+    assert snapshot(fresh) == snapshot(trained)
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["real.json"]
+
+
+def test_saving_to_an_empty_path_names_it(trained, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="empty path"):
+        save(trained, "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_into_a_missing_folder_names_the_path_given(trained, tmp_path):
+    path = tmp_path / "no" / "such" / "folder" / "model.json"
+    with pytest.raises(FileNotFoundError) as error:
+        save(trained, path)
+    assert error.value.filename == str(path)
+    assert str(path) in str(error.value) and ".tmp" not in str(error.value)
+
+
+def test_saving_onto_a_folder_names_it(trained, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as error:
+        save(trained, folder)
+    assert error.value.filename == str(folder) and ".tmp" not in str(error.value)
+    assert list(folder.iterdir()) == [] and sorted(tmp_path.iterdir()) == [folder]
