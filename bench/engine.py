@@ -131,6 +131,54 @@ def bytes_per_node(value: Callable[[float], object], n: int = 200_000) -> float:
     return used / (2 * n)
 
 
+def demo_loss(value: Callable[[float], Any], model: Any, X: np.ndarray, Y: np.ndarray) -> Any:
+    """The demo step's loss graph, built and not yet differentiated."""
+    inputs = [[value(float(a)), value(float(b))] for a, b in X]
+    losses = [(1 + -float(yi) * model(x)).relu() for yi, x in zip(Y, inputs)]
+    return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+
+def gradient_costs(model: Any, X: np.ndarray, Y: np.ndarray, repeats: int) -> dict:
+    """Seconds of ``loss.backward()`` and of ``grad(loss, params)`` on one demo graph, in
+    alternating blocks, and of one second-order pass: the gradient of the squared norm
+    of the gradient (``create_graph=True``), with the size of the graphs involved."""
+    from neurograd_core import Value, grad
+
+    params = model.parameters()
+    loss = demo_loss(Value, model, X, Y)
+    timings: dict[str, list[float]] = {"backward": [], "grad": []}
+    for _ in range(repeats * 3):
+        start = time.perf_counter()
+        loss.backward()
+        timings["backward"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        grad(loss, params)
+        timings["grad"].append(time.perf_counter() - start)
+    model.zero_grad()
+    start = time.perf_counter()
+    first = grad(loss, params, create_graph=True)
+    norm = sum(g * g for g in first)
+    grad(norm, params, allow_unused=True)
+    second = time.perf_counter() - start
+    return {
+        "backward": statistics.median(timings["backward"]),
+        "grad": statistics.median(timings["grad"]),
+        "second_order": second,
+        "nodes": _count_nodes(loss),
+        "second_order_nodes": _count_nodes(norm),
+    }
+
+
+def _count_nodes(root: Any) -> int:
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.children)
+    return len(seen)
+
+
 def import_seconds(module: str, repeats: int) -> float:
     """Median time of ``import module`` in fresh interpreters, timed inside each of them
     (interpreter start-up and shutdown are not the import's)."""
@@ -176,6 +224,7 @@ def main() -> None:
     before_torch = compare(scalar, repeats)
     with_torch = compare({**scalar, "torch": (torch_step_factory(X, Y), 50)}, repeats)
 
+    costs = gradient_costs(ours, X, Y, repeats)
     ours_bytes = bytes_per_node(Value)
     micro_bytes = bytes_per_node(MicrogradValue)
 
@@ -206,6 +255,17 @@ def main() -> None:
     )
     print(
         f"| import neurograd_core (+ bundled plugins) | {importing * 1000:.0f} ms | | <= 100 ms |"
+    )
+    print()
+    print(f"Gradients of the demo loss ({costs['nodes']:,} nodes), s (median of {repeats * 3})")
+    print("| measure | seconds | ratio | target |")
+    print("|---|---|---|---|")
+    print(f"| loss.backward() | {costs['backward']:.4f} | 1.00 | |")
+    ratio = costs["grad"] / costs["backward"]
+    print(f"| grad(loss, params) | {costs['grad']:.4f} | {ratio:.2f} | <= 1.2 |")
+    print(
+        f"| second order: grad(sum of grad², params), a graph of "
+        f"{costs['second_order_nodes']:,} nodes | {costs['second_order']:.3f} | | completes |"
     )
 
 

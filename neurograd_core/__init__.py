@@ -4,12 +4,14 @@
     a = Value(-4.0); b = Value(2.0)
     c = (a * b + b**3).relu()
     c.backward()          # a.grad, b.grad
+    (da,) = grad(c, a, create_graph=True)   # d c / d a, itself a graph
 
 Importing this package loads every plugin found through the ``neurograd``
 entry-point group; the bundled ``neurograd_ops`` plugins give ``Value`` its
 arithmetic and activations.
 """
 
+from neurograd_core.autograd import grad, hessian, hvp, jacobian, jvp, vjp
 from neurograd_core.errors import (
     AnomalyError,
     BackwardError,
@@ -36,14 +38,20 @@ __all__ = [
     "UnknownOpError",
     "Value",
     "detect_anomaly",
+    "grad",
+    "hessian",
+    "hvp",
     "hookimpl",
     "hookspec",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "load_plugins",
     "no_grad",
     "register_op",
     "registry",
+    "vjp",
 ]
 
 # Last, because plugins import the names above from this package.
