@@ -124,23 +124,40 @@ def _check_operators(name: str, operators: tuple[str, ...], arity: int, attrs: t
             raise InvalidOpError(f"op {name!r}: backing {method} needs {needs}")
 
 
-def _on_floats(forward: Callable[..., Any]) -> Callable[..., Any]:
-    """The generic forward as eager mode calls it: plain floats in, a float out."""
+def _on_floats(forward: Callable[..., Any], arity: int) -> Callable[..., Any]:
+    """The generic forward as eager mode calls it: plain floats in, a float-like out.
 
-    def eager_forward(*inputs: float, **attrs: Any) -> Any:
-        return forward(SCALAR, *[Float(x) for x in inputs], **attrs)
+    One and two inputs are spelled out: a list per call costs a third of the call.
+    """
+    if arity == 1:
+        return lambda x, **attrs: forward(SCALAR, Float(x), **attrs)
+    if arity == 2:
+        return lambda a, b, **attrs: forward(SCALAR, Float(a), Float(b), **attrs)
+    return lambda *inputs, **attrs: forward(SCALAR, *[Float(x) for x in inputs], **attrs)
 
-    return eager_forward
 
-
-def _on_floats_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
+def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..., Any]:
     """The generic backward on plain floats; gradients come back as plain floats."""
+    if arity == 1:
 
-    def eager_backward(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple:
+        def one(grad: float, out: float, x: float, **attrs: Any) -> tuple:
+            (g,) = backward(SCALAR, Float(grad), Float(out), Float(x), **attrs)
+            return (float(g),)
+
+        return one
+    if arity == 2:
+
+        def two(grad: float, out: float, a: float, b: float, **attrs: Any) -> tuple:
+            ga, gb = backward(SCALAR, Float(grad), Float(out), Float(a), Float(b), **attrs)
+            return float(ga), float(gb)
+
+        return two
+
+    def many(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple:
         grads = backward(SCALAR, Float(grad), Float(out), *[Float(x) for x in inputs], **attrs)
         return tuple(float(g) for g in grads)
 
-    return eager_backward
+    return many
 
 
 class Op:
@@ -235,7 +252,7 @@ class Op:
             raise InvalidOpError(
                 f"op {name!r}: unknown traits {sorted(unknown)}; known: {sorted(TRAITS)}"
             )
-        eager_backward = fast_backward or _on_floats_backward(backward)
+        eager_backward = fast_backward or _on_floats_backward(backward, arity)
         fields = {
             "name": name,
             "forward": forward,
@@ -252,7 +269,7 @@ class Op:
             "kinks": tuple(float(k) for k in kinks),
             "attrs": NO_ATTRS,
             "provider": None,
-            "eager_forward": fast_forward or _on_floats(forward),
+            "eager_forward": fast_forward or _on_floats(forward, arity),
             "eager_backward": eager_backward,
             "backward_call": eager_backward,
             "_variants": {},
