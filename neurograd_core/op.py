@@ -141,15 +141,19 @@ def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..
     if arity == 1:
 
         def one(grad: float, out: float, x: float, **attrs: Any) -> tuple:
-            (g,) = backward(SCALAR, Float(grad), Float(out), Float(x), **attrs)
-            return (float(g),)
+            grads = backward(SCALAR, Float(grad), Float(out), Float(x), **attrs)
+            if len(grads) != 1:
+                return tuple(grads)  # the engine names the op and the count
+            return (float(grads[0]),)
 
         return one
     if arity == 2:
 
         def two(grad: float, out: float, a: float, b: float, **attrs: Any) -> tuple:
-            ga, gb = backward(SCALAR, Float(grad), Float(out), Float(a), Float(b), **attrs)
-            return float(ga), float(gb)
+            grads = backward(SCALAR, Float(grad), Float(out), Float(a), Float(b), **attrs)
+            if len(grads) != 2:
+                return tuple(grads)
+            return float(grads[0]), float(grads[1])
 
         return two
 
