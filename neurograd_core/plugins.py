@@ -115,6 +115,25 @@ def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
     return found
 
 
+def new_plugin_manager() -> pluggy.PluginManager:
+    """A pluggy manager that knows Neurograd's hooks."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def add_plugin(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    """Register ``plugin`` and check its hooks with pluggy (``check_pending``), so that a
+    misspelt hook such as ``register_op`` is an error naming it, not a hook never called.
+    If the check fails, ``plugin`` is unregistered again."""
+    manager.register(plugin, name=name)
+    try:
+        manager.check_pending()
+    except BaseException:
+        manager.unregister(name=name)
+        raise
+
+
 def call_hooks(
     hook: Callable[[str], Callable[..., Any]], provider: str, commands: dict[str, Command]
 ) -> list[str]:
@@ -165,7 +184,7 @@ def _load_one(
     module = ep.load()
     if manager.has_plugin(info.name):
         raise PluginLoadError(f"another plugin already uses the name {info.name!r}")
-    manager.register(module, name=info.name)
+    add_plugin(manager, module, info.name)
     info.hooks = [h for h in HOOK_NAMES if hasattr(module, h)]
     others = [p for p in manager.get_plugins() if p is not module]
     try:
@@ -189,8 +208,7 @@ def load_plugins() -> list[PluginInfo]:
         for info in _loaded.plugins:
             for name in registry.ops_from(info.name):
                 registry.unregister(name)
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
+    manager = new_plugin_manager()
     wanted, strict = _wanted_distributions(), _strict()
     plugins: list[PluginInfo] = []
     commands: dict[str, Command] = {}

@@ -10,7 +10,7 @@ import pytest
 
 from neurograd_core import OpConflictError, PluginLoadError, Value, registry
 from neurograd_core.cli import main
-from neurograd_core.plugins import PluginWarning, load_plugins, plugin_infos
+from neurograd_core.plugins import PluginWarning, load_plugins, plugin_infos, plugin_manager
 
 CUBE_PLUGIN = """
 from neurograd_core import Op, hookimpl
@@ -211,3 +211,25 @@ def test_import_survives_a_broken_plugin_and_strict_mode_fails_it(tmp_path):
     strict = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert strict.returncode != 0
     assert "PluginLoadError" in strict.stderr and "fake-broken" in strict.stderr
+
+
+MISSPELT_HOOK_PLUGIN = """
+from neurograd_core import Op, hookimpl
+
+@hookimpl
+def register_op(register):
+    register(Op("cube", lambda x: x ** 3, lambda g, out, x: (3 * g * x * x,)))
+"""
+
+
+def test_unknown_hook_is_a_load_error_naming_the_hook(site, monkeypatch):
+    write_distribution(site, "fake-typo", "fake_typo", MISSPELT_HOOK_PLUGIN)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-typo")
+    with pytest.raises(PluginLoadError, match=r"fake-typo.*unknown hook 'register_op'"):
+        load_plugins()
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(PluginWarning, match=r"fake-typo.*unknown hook 'register_op'"):
+        load_plugins()
+    info = info_for("fake_typo")
+    assert not info.loaded and "register_op" in info.error
+    assert not plugin_manager().has_plugin("fake_typo")
