@@ -138,12 +138,14 @@ def call_hooks(
     hook: Callable[[str], Callable[..., Any]], provider: str, commands: dict[str, Command]
 ) -> list[str]:
     """Run one plugin's hooks: its ops go into the registry under ``provider``, its
-    commands into ``commands``. Returns the commands it added; if a hook fails,
-    what the plugin had added is removed before the error propagates.
+    commands into ``commands``. Returns the commands it added or replaced; if a hook
+    fails, the registry and ``commands`` are put back as they were (ops and commands
+    it replaced included) before the error propagates.
 
     ``hook(name)`` gives the caller of that hook for this plugin alone.
     """
     added: list[str] = []
+    saved_ops, saved_commands = registry.snapshot(), dict(commands)
 
     def register_op(op: Op, replace: bool = False) -> Op:
         return registry.register(op, provider=provider, replace=replace)
@@ -153,23 +155,25 @@ def call_hooks(
         run: Callable[[Any], int | None],
         help: str = "",
         configure: Callable[[Any], None] | None = None,
+        replace: bool = False,
     ) -> None:
-        if name in commands:
+        if name in commands and not replace:
             raise OpConflictError(
                 f"command {name!r} is already provided by {commands[name].provider!r}; "
-                f"{provider!r} tried to provide it too"
+                f"{provider!r} tried to provide it too. The first stays; "
+                "pass replace=True to replace it on purpose."
             )
         commands[name] = Command(name, run, help, configure, provider)
-        added.append(name)
+        if name not in added:
+            added.append(name)
 
     try:
         hook("register_ops")(register=register_op)
         hook("register_commands")(register=register_command)
     except BaseException:
-        for name in registry.ops_from(provider):
-            registry.unregister(name)
-        for name in added:
-            del commands[name]
+        registry.restore(saved_ops)
+        commands.clear()
+        commands.update(saved_commands)
         raise
     return added
 
@@ -249,8 +253,14 @@ def _current() -> _Loaded:
 
 
 def plugin_infos() -> list[PluginInfo]:
-    """Every plugin found at the last load, loaded or not."""
-    return list(_current().plugins)
+    """Every plugin found at the last load, loaded or not, with the ops and commands
+    each provides now (another plugin may have replaced some since it loaded)."""
+    loaded = _current()
+    for info in loaded.plugins:
+        if info.loaded:
+            info.ops = registry.ops_from(info.name)
+            info.commands = [c.name for c in loaded.commands.values() if c.provider == info.name]
+    return list(loaded.plugins)
 
 
 def commands() -> dict[str, Command]:

@@ -144,16 +144,27 @@ class OpRegistry:
         for name in list(self._ops):
             self.unregister(name)
 
+    def snapshot(self) -> dict[str, tuple[Op, str]]:
+        """Every op with its provider, to hand back to ``restore``."""
+        return {name: (op, self._providers[name]) for name, op in self._ops.items()}
+
+    def restore(self, saved: dict[str, tuple[Op, str]]) -> None:
+        """Put back what ``snapshot()`` saw: ops added since go, ops replaced or removed
+        since come back (a replaced op keeps its place in the listing)."""
+        for name in [name for name in self._ops if name not in saved]:
+            self.unregister(name)
+        for name, (op, provider) in saved.items():
+            if self._ops.get(name) is not op or self._providers[name] != provider:
+                self.register(op, provider=provider, replace=True)
+
     @contextmanager
     def isolated(self) -> Iterator[OpRegistry]:
         """Let a test register and replace ops freely; everything is put back afterwards."""
-        saved = [(op, self._providers[op.name]) for op in self._ops.values()]
+        saved = self.snapshot()
         try:
             yield self
         finally:
-            self.clear()
-            for op, provider in saved:
-                self.register(op, provider=provider)
+            self.restore(saved)
 
 
 registry = OpRegistry()

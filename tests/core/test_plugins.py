@@ -233,3 +233,112 @@ def test_unknown_hook_is_a_load_error_naming_the_hook(site, monkeypatch):
     info = info_for("fake_typo")
     assert not info.loaded and "register_op" in info.error
     assert not plugin_manager().has_plugin("fake_typo")
+
+
+REPLACE_ADD_THEN_FAIL = """
+from neurograd_core import Op, hookimpl
+
+@hookimpl
+def register_ops(register):
+    register(Op("add", lambda x, y: 0.0, lambda g, out, x, y: (0.0, 0.0)), replace=True)
+    raise RuntimeError("changed my mind")
+"""
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_plugin_failing_after_replacing_an_op_leaves_the_bundled_op(
+    site, monkeypatch, capsys, strict
+):
+    write_distribution(site, "fake-greedy", "fake_greedy", REPLACE_ADD_THEN_FAIL)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-greedy")
+    if strict:
+        with pytest.raises(PluginLoadError, match="changed my mind"):
+            load_plugins()
+    else:
+        monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+        with pytest.warns(PluginWarning, match="changed my mind"):
+            load_plugins()
+    assert (Value(2.0) + 3.0).data == 5.0
+    assert (1.0 + Value(2.0)).data == 3.0
+    assert registry.provider_of("add") == "arithmetic"
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert "add" in listed["arithmetic"]["ops"]
+    assert listed["fake_greedy"]["ops"] == [] and not listed["fake_greedy"]["loaded"]
+
+
+def test_plugins_listing_follows_a_replaced_op(site, monkeypatch, capsys):
+    write_distribution(
+        site,
+        "fake-replace",
+        "fake_replace",
+        """
+        from neurograd_core import Op, hookimpl
+
+        @hookimpl
+        def register_ops(register):
+            register(Op("relu", lambda x: 7.0, lambda g, out, x: (0.0,)), replace=True)
+    """,
+    )
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-replace")
+    load_plugins()
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert listed["fake_replace"]["ops"] == ["relu"]
+    assert "relu" not in listed["activations"]["ops"]
+    assert "tanh" in listed["activations"]["ops"]
+
+
+COMMAND_PLUGIN = """
+from neurograd_core import hookimpl
+
+def own_graph(args):
+    print("my graph")
+    return 5
+
+@hookimpl
+def register_commands(register):
+    register("extra", lambda args: 0, help="an extra command")
+    register("graph", own_graph, help="my own graph", replace=REPLACE)
+    FAIL
+"""
+
+
+def test_command_replaced_on_request_by_a_plugin(site, monkeypatch, capsys):
+    source = COMMAND_PLUGIN.replace("REPLACE", "True").replace("FAIL", "")
+    write_distribution(site, "fake-cmd", "fake_cmd", source)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-cmd")
+    load_plugins()
+    assert main(["graph"]) == 5
+    assert "my graph" in capsys.readouterr().out
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert sorted(listed["fake_cmd"]["commands"]) == ["extra", "graph"]
+    assert listed["viz"]["commands"] == []
+
+
+@pytest.mark.parametrize(
+    "replace, fail, message",
+    [
+        ("True", "raise RuntimeError('changed my mind')", "changed my mind"),
+        ("False", "", r"command 'graph' is already provided by 'viz'.*'fake_cmd'"),
+    ],
+    ids=["replaced-then-failed", "clash"],
+)
+def test_failed_command_plugin_leaves_the_commands_as_they_were(
+    site, monkeypatch, capsys, replace, fail, message
+):
+    source = COMMAND_PLUGIN.replace("REPLACE", replace).replace("FAIL", fail)
+    write_distribution(site, "fake-cmd", "fake_cmd", source)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-cmd")
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.warns(PluginWarning, match=message):
+        load_plugins()
+    from neurograd_core.plugins import commands
+
+    assert commands()["graph"].provider == "viz"
+    assert "extra" not in commands()
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert listed["viz"]["commands"] == ["graph"]
+    assert listed["fake_cmd"]["commands"] == []
