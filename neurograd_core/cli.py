@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from neurograd_core.plugins import Command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,11 +19,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in sorted(commands().values(), key=lambda c: c.name):
-        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
-        if command.configure is not None:
-            command.configure(sub)
+        arguments = _arguments_of(command, f"{parser.prog} {command.name}")
+        if arguments is None:
+            continue
+        sub = subparsers.add_parser(
+            command.name,
+            help=command.help,
+            parents=[arguments],
+            add_help=False,  # the -h of ``arguments`` comes with the rest
+            description=arguments.description,
+            epilog=arguments.epilog,
+            usage=arguments.usage,
+            formatter_class=arguments.formatter_class,
+        )
         sub.set_defaults(_run=command.run)
     return parser
+
+
+def _arguments_of(command: Command, prog: str) -> argparse.ArgumentParser | None:
+    """The command's arguments, configured on a parser of their own so that a
+    ``configure`` that raises (say, adding a second ``--help``) costs that command
+    alone: it is reported on stderr, recorded for ``neurograd plugins`` and left out."""
+    arguments = argparse.ArgumentParser(prog=prog, description=command.help)
+    command.error = None
+    if command.configure is None:
+        return arguments
+    try:
+        command.configure(arguments)
+    except Exception as err:
+        command.error = f"configure(parser) failed: {type(err).__name__}: {err}"
+        print(
+            f"neurograd: command {command.name!r} of plugin {command.provider!r} "
+            f"is left out: {command.error}",
+            file=sys.stderr,
+        )
+        return None
+    return arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:

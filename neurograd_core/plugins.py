@@ -43,6 +43,7 @@ class Command:
     help: str = ""
     configure: Callable[[Any], None] | None = None
     provider: str = ""
+    error: str | None = None  # why its parser could not be built, when it could not
 
 
 @dataclass
@@ -59,6 +60,7 @@ class PluginInfo:
     commands: list[str] = field(default_factory=list)
     error: str | None = None
     loaded: bool = False
+    command_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -226,7 +228,7 @@ def load_plugins() -> list[PluginInfo]:
         plugins.append(info)
         try:
             _load_one(manager, info, ep, commands)
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a plugin's sys.exit() must not end the program
             info.error = f"{type(err).__name__}: {err}"
             message = (
                 f"Neurograd plugin {ep.name!r} from distribution {dist!r} "
@@ -258,8 +260,10 @@ def plugin_infos() -> list[PluginInfo]:
     loaded = _current()
     for info in loaded.plugins:
         if info.loaded:
+            own = [c for c in loaded.commands.values() if c.provider == info.name]
             info.ops = registry.ops_from(info.name)
-            info.commands = [c.name for c in loaded.commands.values() if c.provider == info.name]
+            info.commands = [c.name for c in own]
+            info.command_errors = {c.name: c.error for c in own if c.error is not None}
     return list(loaded.plugins)
 
 

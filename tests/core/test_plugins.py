@@ -342,3 +342,76 @@ def test_failed_command_plugin_leaves_the_commands_as_they_were(
     listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
     assert listed["viz"]["commands"] == ["graph"]
     assert listed["fake_cmd"]["commands"] == []
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_plugin_calling_sys_exit_at_import_is_a_load_error(site, monkeypatch, strict):
+    write_distribution(site, "fake-exit", "fake_exit", "import sys\nsys.exit(3)\n")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-exit")
+    if strict:
+        with pytest.raises(PluginLoadError, match="fake-exit.*SystemExit"):
+            load_plugins()
+    else:
+        monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+        with pytest.warns(PluginWarning, match="fake-exit.*SystemExit"):
+            load_plugins()
+        assert not info_for("fake_exit").loaded
+    assert (Value(2.0) * 3).data == 6.0
+
+
+def test_keyboard_interrupt_while_loading_propagates_and_changes_nothing(site, monkeypatch):
+    write_distribution(
+        site,
+        "fake-interrupted",
+        "fake_interrupted",
+        """
+        from neurograd_core import Op, hookimpl
+
+        @hookimpl
+        def register_ops(register):
+            register(Op("mul", lambda x, y: 0.0, lambda g, out, x, y: (0.0, 0.0)), replace=True)
+            raise KeyboardInterrupt
+    """,
+    )
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-interrupted")
+    monkeypatch.delenv("NEUROGRAD_STRICT_PLUGINS")
+    with pytest.raises(KeyboardInterrupt):
+        load_plugins()
+    assert (Value(2.0) * 3).data == 6.0
+
+
+BAD_CONFIGURE_PLUGIN = """
+from neurograd_core import hookimpl
+
+def configure(parser):
+    parser.add_argument("--help", action="store_true")
+
+@hookimpl
+def register_commands(register):
+    register("clumsy", lambda args: 0, help="a command whose parser cannot be built",
+             configure=configure)
+"""
+
+
+def test_command_whose_configure_raises_breaks_only_itself(site, monkeypatch, capsys):
+    write_distribution(site, "fake-clumsy", "fake_clumsy", BAD_CONFIGURE_PLUGIN)
+    write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-clumsy,fake-cube")
+    load_plugins()
+    assert main(["hello", "world"]) == 3
+    captured = capsys.readouterr()
+    assert "hello from world" in captured.out
+    reported = [line for line in captured.err.splitlines() if "clumsy" in line]
+    assert len(reported) == 1
+    assert "'fake_clumsy'" in reported[0] and "--help" in reported[0]
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    error = "  error:    command 'clumsy' left out: configure(parser) failed"
+    assert out.index("fake_clumsy  (") < out.index(error) < out.index("fake_cube  (")
+    assert main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert "--help" in listed["fake_clumsy"]["command_errors"]["clumsy"]
+    with pytest.raises(SystemExit) as exit:
+        main(["clumsy"])
+    assert exit.value.code == 2
+    assert "invalid choice: 'clumsy'" in capsys.readouterr().err
