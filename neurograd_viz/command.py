@@ -24,6 +24,10 @@ class UsageError(Exception):
     """A mistake in the command line, reported as ``neurograd graph: error: ...``."""
 
 
+class OutputError(Exception):
+    """The picture could not be written where ``--output`` says (status 1)."""
+
+
 def _positive_int(text: str) -> int:
     """argparse type of --max-nodes: a limit below 1 would refuse every graph."""
     try:
@@ -128,8 +132,11 @@ def _show(args: argparse.Namespace) -> None:
         raise UsageError(str(err)) from None
     picture = dot.pipe()  # rendered before anything is created, so a failure leaves nothing
     output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(picture)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(picture)
+    except OSError as err:  # only here: an OSError from print() is not about --output
+        raise OutputError(f"cannot write {args.output!r}: {err}") from None
     print(f"wrote {args.output}")
 
 
@@ -148,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except OSError as err:
-        print(f"neurograd graph: error: cannot write {args.output!r}: {err}", file=sys.stderr)
+    except OutputError as err:
+        print(f"neurograd graph: error: {err}", file=sys.stderr)
         return 1
     return 0
