@@ -1,10 +1,12 @@
 """Finding and loading plugins: every entry point in the ``neurograd`` group, one at a time.
 
 Bundled plugins are found exactly as a third party's are. A plugin that fails
-to import or to register is rolled back and reported (a warning naming its
-distribution), and loading goes on; ``NEUROGRAD_STRICT_PLUGINS=1`` raises
-instead. ``NEUROGRAD_LOAD_PLUGINS`` picks third-party distributions: unset
-loads all, empty loads none, ``a,b`` loads those two. Both are read when
+to import or to register (``sys.exit()`` included) is rolled back and reported
+(a warning naming its distribution), and loading goes on;
+``NEUROGRAD_STRICT_PLUGINS=1`` raises instead. ``NEUROGRAD_LOAD_PLUGINS`` picks
+third-party plugins: unset loads all, empty loads none, ``a,b`` loads those two,
+each named as ``neurograd plugins`` shows it or by its distribution. A value of
+either that is not understood is a warning naming it. Both are read when
 plugins load, not at import.
 """
 
@@ -78,16 +80,56 @@ def normalize(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
-def _wanted_distributions() -> set[str] | None:
-    """The third-party distributions to load; None means all of them."""
+def _wanted() -> set[str] | None:
+    """The third-party plugins to load, by plugin or distribution name (normalized);
+    None means all of them."""
     chosen = os.environ.get("NEUROGRAD_LOAD_PLUGINS")
     if chosen is None:
         return None
-    return {normalize(name) for name in chosen.split(",") if name.strip()}
+    return {normalize(name.strip()) for name in chosen.split(",") if name.strip()}
+
+
+def _is_wanted(info: PluginInfo, wanted: set[str] | None) -> bool:
+    return (
+        info.bundled
+        or wanted is None
+        or normalize(info.distribution) in wanted
+        or normalize(info.name) in wanted
+    )
+
+
+def _warn_unknown_names(wanted: set[str] | None, found: list[PluginInfo]) -> None:
+    """A name in NEUROGRAD_LOAD_PLUGINS that matches nothing is most likely a typo."""
+    known = {normalize(info.name) for info in found}
+    known |= {normalize(info.distribution) for info in found}
+    for name in sorted((wanted or set()) - known):
+        third_party = sorted({info.name for info in found if not info.bundled})
+        warnings.warn(
+            f"NEUROGRAD_LOAD_PLUGINS names {name!r}, which is neither a plugin nor the "
+            f"distribution of one (third-party plugins found: {', '.join(third_party) or 'none'})",
+            PluginWarning,
+            stacklevel=3,
+        )
+
+
+STRICT_ON = ("1", "true", "yes")
+STRICT_OFF = ("", "0", "false", "no")
 
 
 def _strict() -> bool:
-    return os.environ.get("NEUROGRAD_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes")
+    """NEUROGRAD_STRICT_PLUGINS: 1 (or true, yes) raises; empty, 0 (or false, no) warns.
+    Any other value warns that it was not understood, and loading stays lenient."""
+    setting = os.environ.get("NEUROGRAD_STRICT_PLUGINS", "")
+    if setting.strip().lower() in STRICT_ON:
+        return True
+    if setting.strip().lower() not in STRICT_OFF:
+        warnings.warn(
+            f"NEUROGRAD_STRICT_PLUGINS={setting!r} is not understood: use 1 to raise on a "
+            "plugin that fails to load, 0 or empty to warn; loading goes on with warnings",
+            PluginWarning,
+            stacklevel=3,
+        )
+    return False
 
 
 def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
@@ -215,13 +257,15 @@ def load_plugins() -> list[PluginInfo]:
             for name in registry.ops_from(info.name):
                 registry.unregister(name)
     manager = new_plugin_manager()
-    wanted, strict = _wanted_distributions(), _strict()
+    wanted, strict = _wanted(), _strict()
     plugins: list[PluginInfo] = []
     commands: dict[str, Command] = {}
     _loaded = _Loaded(manager, plugins, commands)
-    for ep, info in _found_plugins():
+    found = _found_plugins()
+    _warn_unknown_names(wanted, [info for _, info in found])
+    for ep, info in found:
         dist = info.distribution
-        if not info.bundled and wanted is not None and normalize(dist) not in wanted:
+        if not _is_wanted(info, wanted):
             info.error = "not loaded: excluded by NEUROGRAD_LOAD_PLUGINS"
             plugins.append(info)
             continue

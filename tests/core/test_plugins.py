@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import pytest
 
@@ -186,6 +187,7 @@ def test_explicit_replace_lets_a_plugin_override(site, monkeypatch):
         ("other", False),
     ],
 )
+@pytest.mark.filterwarnings("ignore:NEUROGRAD_LOAD_PLUGINS names 'other'")  # tested below
 def test_load_plugins_variable_is_read_when_plugins_load(site, monkeypatch, setting, loaded):
     write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
     if setting is None:
@@ -415,3 +417,64 @@ def test_command_whose_configure_raises_breaks_only_itself(site, monkeypatch, ca
         main(["clumsy"])
     assert exit.value.code == 2
     assert "invalid choice: 'clumsy'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", ["cubes", "neurograd-cubes", "Neurograd_Cubes", " cubes , x"])
+def test_load_plugins_variable_takes_plugin_or_distribution_names(site, monkeypatch, setting):
+    write_distribution(site, "neurograd-cubes", "fake_cubes", CUBE_PLUGIN)
+    entry_points = next(site.glob("*.dist-info")) / "entry_points.txt"
+    entry_points.write_text("[neurograd]\ncubes = fake_cubes\n")  # listed as "cubes"
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", setting)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_plugins()
+    assert "cube" in registry and info_for("cubes").loaded
+    unknown = [str(w.message) for w in caught if "NEUROGRAD_LOAD_PLUGINS" in str(w.message)]
+    assert unknown == (
+        [
+            "NEUROGRAD_LOAD_PLUGINS names 'x', which is neither a plugin nor the distribution "
+            "of one (third-party plugins found: cubes)"
+        ]
+        if "x" in setting
+        else []
+    )
+
+
+def test_unknown_name_in_load_plugins_variable_is_a_warning_naming_it(site, monkeypatch):
+    write_distribution(site, "fake-cube", "fake_cube", CUBE_PLUGIN)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-cub")
+    with pytest.warns(PluginWarning, match=r"NEUROGRAD_LOAD_PLUGINS names 'fake-cub'.*fake_cube"):
+        load_plugins()
+    assert "cube" not in registry
+
+
+@pytest.mark.parametrize(
+    "setting, strict",
+    [("1", True), ("true", True), ("YES", True), ("", False), ("0", False), ("no", False)],
+)
+def test_strict_variable_values(site, monkeypatch, setting, strict):
+    write_distribution(site, "fake-broken", "fake_broken", "raise ImportError('missing dep')")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-broken")
+    monkeypatch.setenv("NEUROGRAD_STRICT_PLUGINS", setting)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if strict:
+            with pytest.raises(PluginLoadError):
+                load_plugins()
+        else:
+            load_plugins()
+    messages = [str(w.message) for w in caught]
+    assert not any("NEUROGRAD_STRICT_PLUGINS" in m for m in messages)
+    assert [m for m in messages if "missing dep" in m] == ([] if strict else [messages[0]])
+
+
+@pytest.mark.parametrize("setting", ["2", "on", "strict"])
+def test_strict_variable_not_understood_is_a_warning_naming_it(site, monkeypatch, setting):
+    write_distribution(site, "fake-broken", "fake_broken", "raise ImportError('missing dep')")
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-broken")
+    monkeypatch.setenv("NEUROGRAD_STRICT_PLUGINS", setting)
+    with pytest.warns(PluginWarning) as caught:
+        load_plugins()
+    messages = [str(w.message) for w in caught]
+    assert f"NEUROGRAD_STRICT_PLUGINS={setting!r} is not understood" in messages[0]
+    assert "missing dep" in messages[1]  # loading stayed lenient
