@@ -63,7 +63,7 @@ def _arguments_of(command: Command, prog: str) -> argparse.ArgumentParser | None
         return arguments
     try:
         command.configure(arguments)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # parser.error() in configure exits
         command.error = f"configure(parser) failed: {type(err).__name__}: {err}"
         print(
             f"neurograd: command {command.name!r} of plugin {command.provider!r} "

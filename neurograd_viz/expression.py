@@ -111,6 +111,10 @@ def _tokens(source: str) -> list[_Token]:
 
 
 class _Reader:
+    """One pass over the tokens: values wait in ``operands``, operators, open
+    parentheses and open calls in ``pending``, until what follows says they can be
+    computed."""
+
     def __init__(self, source: str, leaves: dict[str, Value]) -> None:
         self.source = source
         self.leaves = leaves

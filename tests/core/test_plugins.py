@@ -478,3 +478,14 @@ def test_strict_variable_not_understood_is_a_warning_naming_it(site, monkeypatch
     messages = [str(w.message) for w in caught]
     assert f"NEUROGRAD_STRICT_PLUGINS={setting!r} is not understood" in messages[0]
     assert "missing dep" in messages[1]  # loading stayed lenient
+
+
+def test_command_whose_configure_exits_breaks_only_itself(site, monkeypatch, capsys):
+    source = BAD_CONFIGURE_PLUGIN.replace(
+        'parser.add_argument("--help", action="store_true")', 'parser.error("no way")'
+    )
+    write_distribution(site, "fake-clumsy", "fake_clumsy", source)
+    monkeypatch.setenv("NEUROGRAD_LOAD_PLUGINS", "fake-clumsy")
+    load_plugins()
+    assert main(["plugins"]) == 0
+    assert "command 'clumsy' of plugin 'fake_clumsy' is left out" in capsys.readouterr().err
