@@ -1,8 +1,9 @@
 """Handwritten digits with a scalar autograd engine: graph replay makes it practical.
 
 Trains MLP(64, [32, 10]) -- about 2,400 parameters, each one ``Value`` -- on
-scikit-learn's 8x8 digits (1,797 images that ship inside scikit-learn, no
-download) with softmax cross-entropy and Adam, then reports the test accuracy.
+scikit-learn's 8x8 digits (1,797 images that ship inside scikit-learn, not
+inside Neurograd; no download) with softmax cross-entropy and Adam, then
+reports the test accuracy.
 
 Eagerly, one pass over the 1,437 training images builds some 7 million
 ``Value`` nodes; here the graph of *one* image's loss (about 4,800 ops) is
@@ -12,7 +13,8 @@ traced once and replayed over each mini-batch with numpy
     python examples/digits.py                 # about 3 s here; ~97% test accuracy
     python examples/digits.py --epochs 5      # quicker, a little less accurate
 
-Needs scikit-learn (in the test extra).
+Needs scikit-learn: ``pip install -e ".[examples]"`` from the repository root
+(the test extra has it too).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ def _run_plugins(args: argparse.Namespace) -> int:
         print(f"  commands: {', '.join(info.commands) or '-'}")
         if info.error:
             print(f"  error:    {info.error}")
+        for name, error in info.command_errors.items():
+            print(f"  error:    command {name!r} left out: {error}")
     return 0
 
 

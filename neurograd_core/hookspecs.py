@@ -30,9 +30,10 @@ def register_ops(register: Callable[..., Any]) -> None:
 @hookspec
 def register_commands(register: Callable[..., Any]) -> None:
     """Contribute ``neurograd`` subcommands: call
-    ``register(name, run, help="", configure=None)`` once per command.
+    ``register(name, run, help="", configure=None, replace=False)`` once per command.
 
     ``configure(parser)`` adds arguments to the command's
     ``argparse.ArgumentParser``; ``run(args)`` does the work and returns an
-    exit status (None means 0).
+    exit status (None means 0). A name another plugin provides is an error
+    naming both, unless ``replace=True``.
     """

@@ -1,10 +1,12 @@
 """Finding and loading plugins: every entry point in the ``neurograd`` group, one at a time.
 
 Bundled plugins are found exactly as a third party's are. A plugin that fails
-to import or to register is rolled back and reported (a warning naming its
-distribution), and loading goes on; ``NEUROGRAD_STRICT_PLUGINS=1`` raises
-instead. ``NEUROGRAD_LOAD_PLUGINS`` picks third-party distributions: unset
-loads all, empty loads none, ``a,b`` loads those two. Both are read when
+to import or to register (``sys.exit()`` included) is rolled back and reported
+(a warning naming its distribution), and loading goes on;
+``NEUROGRAD_STRICT_PLUGINS=1`` raises instead. ``NEUROGRAD_LOAD_PLUGINS`` picks
+third-party plugins: unset loads all, empty loads none, ``a,b`` loads those two,
+each named as ``neurograd plugins`` shows it or by its distribution. A value of
+either that is not understood is a warning naming it. Both are read when
 plugins load, not at import.
 """
 
@@ -43,6 +45,7 @@ class Command:
     help: str = ""
     configure: Callable[[Any], None] | None = None
     provider: str = ""
+    error: str | None = None  # why its parser could not be built, when it could not
 
 
 @dataclass
@@ -59,6 +62,7 @@ class PluginInfo:
     commands: list[str] = field(default_factory=list)
     error: str | None = None
     loaded: bool = False
+    command_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,16 +80,56 @@ def normalize(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
-def _wanted_distributions() -> set[str] | None:
-    """The third-party distributions to load; None means all of them."""
+def _wanted() -> set[str] | None:
+    """The third-party plugins to load, by plugin or distribution name (normalized);
+    None means all of them."""
     chosen = os.environ.get("NEUROGRAD_LOAD_PLUGINS")
     if chosen is None:
         return None
-    return {normalize(name) for name in chosen.split(",") if name.strip()}
+    return {normalize(name.strip()) for name in chosen.split(",") if name.strip()}
+
+
+def _is_wanted(info: PluginInfo, wanted: set[str] | None) -> bool:
+    return (
+        info.bundled
+        or wanted is None
+        or normalize(info.distribution) in wanted
+        or normalize(info.name) in wanted
+    )
+
+
+def _warn_unknown_names(wanted: set[str] | None, found: list[PluginInfo]) -> None:
+    """A name in NEUROGRAD_LOAD_PLUGINS that matches nothing is most likely a typo."""
+    known = {normalize(info.name) for info in found}
+    known |= {normalize(info.distribution) for info in found}
+    for name in sorted((wanted or set()) - known):
+        third_party = sorted({info.name for info in found if not info.bundled})
+        warnings.warn(
+            f"NEUROGRAD_LOAD_PLUGINS names {name!r}, which is neither a plugin nor the "
+            f"distribution of one (third-party plugins found: {', '.join(third_party) or 'none'})",
+            PluginWarning,
+            stacklevel=3,
+        )
+
+
+STRICT_ON = ("1", "true", "yes")
+STRICT_OFF = ("", "0", "false", "no")
 
 
 def _strict() -> bool:
-    return os.environ.get("NEUROGRAD_STRICT_PLUGINS", "").strip().lower() in ("1", "true", "yes")
+    """NEUROGRAD_STRICT_PLUGINS: 1 (or true, yes) raises; empty, 0 (or false, no) warns.
+    Any other value warns that it was not understood, and loading stays lenient."""
+    setting = os.environ.get("NEUROGRAD_STRICT_PLUGINS", "")
+    if setting.strip().lower() in STRICT_ON:
+        return True
+    if setting.strip().lower() not in STRICT_OFF:
+        warnings.warn(
+            f"NEUROGRAD_STRICT_PLUGINS={setting!r} is not understood: use 1 to raise on a "
+            "plugin that fails to load, 0 or empty to warn; loading goes on with warnings",
+            PluginWarning,
+            stacklevel=3,
+        )
+    return False
 
 
 def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
@@ -115,16 +159,37 @@ def _found_plugins() -> list[tuple[metadata.EntryPoint, PluginInfo]]:
     return found
 
 
+def new_plugin_manager() -> pluggy.PluginManager:
+    """A pluggy manager that knows Neurograd's hooks."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def add_plugin(manager: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    """Register ``plugin`` and check its hooks with pluggy (``check_pending``), so that a
+    misspelt hook such as ``register_op`` is an error naming it, not a hook never called.
+    If the check fails, ``plugin`` is unregistered again."""
+    manager.register(plugin, name=name)
+    try:
+        manager.check_pending()
+    except BaseException:
+        manager.unregister(name=name)
+        raise
+
+
 def call_hooks(
     hook: Callable[[str], Callable[..., Any]], provider: str, commands: dict[str, Command]
 ) -> list[str]:
     """Run one plugin's hooks: its ops go into the registry under ``provider``, its
-    commands into ``commands``. Returns the commands it added; if a hook fails,
-    what the plugin had added is removed before the error propagates.
+    commands into ``commands``. Returns the commands it added or replaced; if a hook
+    fails, the registry and ``commands`` are put back as they were (ops and commands
+    it replaced included) before the error propagates.
 
     ``hook(name)`` gives the caller of that hook for this plugin alone.
     """
     added: list[str] = []
+    saved_ops, saved_commands = registry.snapshot(), dict(commands)
 
     def register_op(op: Op, replace: bool = False) -> Op:
         return registry.register(op, provider=provider, replace=replace)
@@ -134,23 +199,25 @@ def call_hooks(
         run: Callable[[Any], int | None],
         help: str = "",
         configure: Callable[[Any], None] | None = None,
+        replace: bool = False,
     ) -> None:
-        if name in commands:
+        if name in commands and not replace:
             raise OpConflictError(
                 f"command {name!r} is already provided by {commands[name].provider!r}; "
-                f"{provider!r} tried to provide it too"
+                f"{provider!r} tried to provide it too. The first stays; "
+                "pass replace=True to replace it on purpose."
             )
         commands[name] = Command(name, run, help, configure, provider)
-        added.append(name)
+        if name not in added:
+            added.append(name)
 
     try:
         hook("register_ops")(register=register_op)
         hook("register_commands")(register=register_command)
     except BaseException:
-        for name in registry.ops_from(provider):
-            registry.unregister(name)
-        for name in added:
-            del commands[name]
+        registry.restore(saved_ops)
+        commands.clear()
+        commands.update(saved_commands)
         raise
     return added
 
@@ -165,7 +232,7 @@ def _load_one(
     module = ep.load()
     if manager.has_plugin(info.name):
         raise PluginLoadError(f"another plugin already uses the name {info.name!r}")
-    manager.register(module, name=info.name)
+    add_plugin(manager, module, info.name)
     info.hooks = [h for h in HOOK_NAMES if hasattr(module, h)]
     others = [p for p in manager.get_plugins() if p is not module]
     try:
@@ -189,22 +256,23 @@ def load_plugins() -> list[PluginInfo]:
         for info in _loaded.plugins:
             for name in registry.ops_from(info.name):
                 registry.unregister(name)
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
-    wanted, strict = _wanted_distributions(), _strict()
+    manager = new_plugin_manager()
+    wanted, strict = _wanted(), _strict()
     plugins: list[PluginInfo] = []
     commands: dict[str, Command] = {}
     _loaded = _Loaded(manager, plugins, commands)
-    for ep, info in _found_plugins():
+    found = _found_plugins()
+    _warn_unknown_names(wanted, [info for _, info in found])
+    for ep, info in found:
         dist = info.distribution
-        if not info.bundled and wanted is not None and normalize(dist) not in wanted:
+        if not _is_wanted(info, wanted):
             info.error = "not loaded: excluded by NEUROGRAD_LOAD_PLUGINS"
             plugins.append(info)
             continue
         plugins.append(info)
         try:
             _load_one(manager, info, ep, commands)
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a plugin's sys.exit() must not end the program
             info.error = f"{type(err).__name__}: {err}"
             message = (
                 f"Neurograd plugin {ep.name!r} from distribution {dist!r} "
@@ -231,8 +299,16 @@ def _current() -> _Loaded:
 
 
 def plugin_infos() -> list[PluginInfo]:
-    """Every plugin found at the last load, loaded or not."""
-    return list(_current().plugins)
+    """Every plugin found at the last load, loaded or not, with the ops and commands
+    each provides now (another plugin may have replaced some since it loaded)."""
+    loaded = _current()
+    for info in loaded.plugins:
+        if info.loaded:
+            own = [c for c in loaded.commands.values() if c.provider == info.name]
+            info.ops = registry.ops_from(info.name)
+            info.commands = [c.name for c in own]
+            info.command_errors = {c.name: c.error for c in own if c.error is not None}
+    return list(loaded.plugins)
 
 
 def commands() -> dict[str, Command]:

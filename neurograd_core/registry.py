@@ -69,10 +69,13 @@ class OpRegistry:
         if old is not None:
             self.unregister(name)
         registered = op.registered(provider)
-        self._ops[name] = registered
-        binding.set_method(name, binding.method_for(registered), f"op {name!r}")
-        self._rebind(registered.operators)
+        self._bind(registered)
         return registered
+
+    def _bind(self, op: Op) -> None:
+        self._ops[op.name] = op
+        binding.set_method(op.name, binding.method_for(op), f"op {op.name!r}")
+        self._rebind(op.operators)
 
     def unregister(self, name: str) -> Op:
         op = self.get(name)
@@ -140,16 +143,28 @@ class OpRegistry:
         for name in list(self._ops):
             self.unregister(name)
 
+    def snapshot(self) -> dict[str, Op]:
+        """Every op as registered (each records its provider), to hand back to ``restore``."""
+        return dict(self._ops)
+
+    def restore(self, saved: dict[str, Op]) -> None:
+        """Put back what ``snapshot()`` saw: ops added since go, ops replaced or removed
+        since come back, the very objects that were registered, in their old order."""
+        for name in [name for name in self._ops if saved.get(name) is not self._ops[name]]:
+            self.unregister(name)
+        for name, op in saved.items():
+            if name not in self._ops:
+                self._bind(op)
+        self._ops = {name: self._ops[name] for name in saved}
+
     @contextmanager
     def isolated(self) -> Iterator[OpRegistry]:
         """Let a test register and replace ops freely; everything is put back afterwards."""
-        saved = list(self._ops.values())
+        saved = self.snapshot()
         try:
             yield self
         finally:
-            self.clear()
-            for op in saved:
-                self.register(op, provider=op.provider or USER_PROVIDER)
+            self.restore(saved)
 
 
 registry = OpRegistry()

@@ -24,6 +24,21 @@ class UsageError(Exception):
     """A mistake in the command line, reported as ``neurograd graph: error: ...``."""
 
 
+class OutputError(Exception):
+    """The picture could not be written where ``--output`` says (status 1)."""
+
+
+def _positive_int(text: str) -> int:
+    """argparse type of --max-nodes: a limit below 1 would refuse every graph."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return number
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "expression",
@@ -39,12 +54,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=NUMBER",
         help="give a name in the expression its value (repeatable)",
     )
-    parser.add_argument("-o", "--output", help="also write a picture to this file (.svg, .png...)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="also write a picture to this file (.svg, .png...); missing folders are created",
+    )
     parser.add_argument("--format", help="picture format when the suffix does not say it")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
     parser.add_argument(
         "--max-nodes",
-        type=int,
+        type=_positive_int,
         default=DEFAULT_MAX_NODES,
         help=f"refuse graphs with more Values than this (default {DEFAULT_MAX_NODES})",
     )
@@ -111,7 +130,13 @@ def _show(args: argparse.Namespace) -> None:
         ) from None
     except (ExpressionError, ValueError) as err:
         raise UsageError(str(err)) from None
-    Path(args.output).write_bytes(dot.pipe())
+    picture = dot.pipe()  # rendered before anything is created, so a failure leaves nothing
+    output = Path(args.output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(picture)
+    except OSError as err:  # only here: an OSError from print() is not about --output
+        raise OutputError(f"cannot write {args.output!r}: {err}") from None
     print(f"wrote {args.output}")
 
 
@@ -130,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except OSError as err:
-        print(f"neurograd graph: error: cannot write {args.output!r}: {err}", file=sys.stderr)
+    except OutputError as err:
+        print(f"neurograd graph: error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -12,11 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pluggy
-
-from neurograd_core import hookspecs
 from neurograd_core.op import Op
-from neurograd_core.plugins import Command, call_hooks, plugin_infos
+from neurograd_core.plugins import Command, add_plugin, call_hooks, new_plugin_manager, plugin_infos
 from neurograd_core.registry import OpRegistry, registry
 
 
@@ -40,10 +37,8 @@ def register_plugin(
     registry, its commands are returned. A misspelt hook or a wrong hook argument
     fails here, as in loading; so does a command name in ``taken_commands``."""
     plugin_name = name or _plugin_name(plugin)
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
-    manager.register(plugin, name=plugin_name)
-    manager.check_pending()
+    manager = new_plugin_manager()
+    add_plugin(manager, plugin, plugin_name)
     commands = dict(taken_commands or {})
     added = call_hooks(lambda hook: getattr(manager.hook, hook), plugin_name, commands)
     return RegisteredPlugin(

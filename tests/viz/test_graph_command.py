@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from neurograd_core.cli import main
@@ -85,7 +87,16 @@ def test_format_option_overrides_the_suffix(tmp_path, png_size):
         (["x", "--set", "x=1", "-o", "graph.nothing"], "cannot tell a picture format"),
         (["x", "--set", "x=1", "-o", "g.svg", "--format", "nope"], "unknown --format 'nope'"),
         (["--max-nodes", "5"], "more than 5 Values; raise the limit with --max-nodes N"),
-        (["--max-nodes", "0"], "max_nodes must be a positive int"),
+        (["x ** 2 ** 2000", "--set", "x=1"], "cannot compute"),
+        (["x.relu", "--set", "x=1"], "'x.relu' is not allowed"),
+        (["x % 2", "--set", "x=1"], "'x % 2' is not allowed"),
+        (["(x", "--set", "x=1"], "cannot read '(x'"),
+        (["x)", "--set", "x=1"], "cannot read 'x)'"),
+        (["x y", "--set", "x=1", "--set", "y=1"], "cannot read 'x y'"),
+        (["tanh(x,, x)", "--set", "x=1"], "cannot read"),
+        (["tanh(x", "--set", "x=1"], "cannot read"),
+        (["lambda: 0"], "'lambda: 0' is not allowed"),
+        (["x" * 200 + "[0]", "--set", "x" * 200 + "=1"], "[0]' is not allowed"),
     ],
 )
 def test_mistakes_are_reported_with_status_2(args, message, capsys, tmp_path, monkeypatch):
@@ -98,8 +109,47 @@ def test_mistakes_are_reported_with_status_2(args, message, capsys, tmp_path, mo
 
 
 def test_an_unwritable_output_is_reported_with_status_1(tmp_path, capsys):
-    assert main(["graph", "-o", str(tmp_path / "missing" / "graph.svg")]) == 1
+    (tmp_path / "a-file").write_text("")
+    assert main(["graph", "-o", str(tmp_path / "a-file" / "graph.svg")]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_output_into_a_missing_folder_creates_it(tmp_path, capsys, parse_svg):
+    target = tmp_path / "new" / "folder" / "graph.svg"
+    assert main(["graph", "-o", str(target)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {target}"
+    assert parse_svg(target.read_bytes()).texts
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "many"])
+def test_max_nodes_below_one_is_refused_by_argparse(limit, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["graph", "--max-nodes", limit])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: neurograd graph")
+    assert "neurograd graph: error: argument --max-nodes: " in err and repr(limit) in err
+
+
+@pytest.mark.parametrize(
+    ("expression", "data", "grad"),
+    [
+        ("+".join(["x"] * 5000), "5000.0000", "5000.0000"),
+        ("*".join(["x"] * 5000), "1.0000", "5000.0000"),
+        ("x*" + "-" * 5000 + "x", "1.0000", "2.0000"),
+        ("(" * 5000 + "x" + ")" * 5000, "1.0000", "1.0000"),
+        ("x" + "**x" * 5000, "1.0000", "1.0000"),
+        ("x" + ".relu()" * 5000, "1.0000", "1.0000"),
+        ("sigmoid(" * 5000 + "x" + ")" * 5000, "0.6590", "0.0000"),
+    ],
+    ids=["sum", "product", "negations", "parentheses", "powers", "methods", "calls"],
+)
+def test_expressions_thousands_of_terms_long(expression, data, grad, capsys):
+    assert main(["graph", expression, "--set", "x=1", "--max-nodes", "20000"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(f"data {data} grad 1.0000")
+    [x] = [line for line in out if "'x' data" in line]
+    assert x.endswith(f"'x' data 1.0000 grad {grad}")
 
 
 def test_rankdir_is_checked_by_argparse(capsys):
@@ -133,3 +183,32 @@ def test_expression_errors_are_value_errors():
     with pytest.raises(ExpressionError) as err:
         evaluate("lambda: 0", {})
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "-x**2",
+        "2**-x",
+        "2**-x*3",
+        "-2**x",
+        "x**-x**2",
+        "8-x-2",
+        "x**3**2/x",
+        "x/2/4",
+        "-(x+1)*3 - +x",
+        "(x)*(((x)))",
+        "1e-3*x + 0x10 - 1_000",
+    ],
+)
+def test_expressions_follow_python_precedence(source):
+    assert evaluate(source, {"x": 1.5}).data == pytest.approx(eval(source, {"x": 1.5}))
+
+
+def test_op_calls_take_inputs_and_constant_attributes():
+    x = {"x": -2.0}
+    assert evaluate("leaky_relu(x, negative_slope=-0.5)", x).data == 1.0
+    assert evaluate("x.leaky_relu(negative_slope=0.25,)", x).data == -0.5
+    assert evaluate("(x * 2).relu() + tanh(x,)", x).data == pytest.approx(math.tanh(-2.0))
+    with pytest.raises(ExpressionError, match="an input follows an attribute"):
+        evaluate("leaky_relu(negative_slope=0.5, x)", x)
