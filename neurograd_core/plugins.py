@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 
 import pluggy
 
-from neurograd_core import hookspecs
+from neurograd_core import hookspecs, value
 from neurograd_core.errors import OpConflictError, PluginLoadError
 from neurograd_core.op import Op
 from neurograd_core.registry import registry
@@ -70,6 +71,9 @@ class _Loaded:
     manager: pluggy.PluginManager
     plugins: list[PluginInfo]
     commands: dict[str, Command]
+    strict: bool = False
+    # plugins whose module was still being imported when loading reached them
+    pending: list[tuple[metadata.EntryPoint, PluginInfo]] = field(default_factory=list)
 
 
 _loaded: _Loaded | None = None
@@ -246,6 +250,54 @@ def _load_one(
     info.loaded = True
 
 
+def _being_imported(ep: metadata.EntryPoint) -> bool:
+    """Whether the plugin's module is part-way through its own import: it imported
+    neurograd_core before defining its hooks (``import my_plugin`` as a program's first
+    line does this). It is loaded once its import has finished (``finish_loading``)."""
+    module = sys.modules.get(ep.module)
+    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+
+
+def _load_reporting(
+    manager: pluggy.PluginManager,
+    info: PluginInfo,
+    ep: metadata.EntryPoint,
+    commands: dict[str, Command],
+    strict: bool,
+) -> None:
+    """``_load_one``, with a failure reported as a warning (or raised when strict)."""
+    try:
+        _load_one(manager, info, ep, commands)
+    except (Exception, SystemExit) as err:  # a plugin's sys.exit() must not end the program
+        info.error = f"{type(err).__name__}: {err}"
+        message = (
+            f"Neurograd plugin {ep.name!r} from distribution {info.distribution!r} "
+            f"failed to load: {info.error}"
+        )
+        if strict:
+            raise PluginLoadError(message) from err
+        warnings.warn(message + " (skipped)", PluginWarning, stacklevel=3)
+
+
+def finish_loading() -> bool:
+    """Load the plugins whose module was still being imported when plugins loaded, if its
+    import has finished since; returns whether any was loaded."""
+    if _loaded is None or not _loaded.pending:
+        return False
+    waiting, _loaded.pending = _loaded.pending, []
+    done = False
+    for ep, info in waiting:
+        if _being_imported(ep):
+            _loaded.pending.append((ep, info))
+            continue
+        _load_reporting(_loaded.manager, info, ep, _loaded.commands, _loaded.strict)
+        done = True
+    return done
+
+
+value.late_plugins = finish_loading
+
+
 def load_plugins() -> list[PluginInfo]:
     """(Re)load every plugin the environment selects; returns what was found.
 
@@ -263,24 +315,17 @@ def load_plugins() -> list[PluginInfo]:
     _loaded = _Loaded(manager, plugins, commands)
     found = _found_plugins()
     _warn_unknown_names(wanted, [info for _, info in found])
+    _loaded.strict = strict
     for ep, info in found:
-        dist = info.distribution
         if not _is_wanted(info, wanted):
             info.error = "not loaded: excluded by NEUROGRAD_LOAD_PLUGINS"
             plugins.append(info)
             continue
         plugins.append(info)
-        try:
-            _load_one(manager, info, ep, commands)
-        except (Exception, SystemExit) as err:  # a plugin's sys.exit() must not end the program
-            info.error = f"{type(err).__name__}: {err}"
-            message = (
-                f"Neurograd plugin {ep.name!r} from distribution {dist!r} "
-                f"failed to load: {info.error}"
-            )
-            if strict:
-                raise PluginLoadError(message) from err
-            warnings.warn(message + " (skipped)", PluginWarning, stacklevel=2)
+        if _being_imported(ep):
+            _loaded.pending.append((ep, info))
+            continue
+        _load_reporting(manager, info, ep, commands, strict)
     if not any(p.bundled and p.loaded for p in plugins):
         warnings.warn(
             f"no bundled Neurograd plugin was found: is the {DISTRIBUTION!r} distribution "
@@ -295,6 +340,7 @@ def _current() -> _Loaded:
     if _loaded is None:
         load_plugins()
     assert _loaded is not None
+    finish_loading()
     return _loaded
 
 

@@ -9,6 +9,7 @@ with an explicit stack, so depth is limited by memory, not by the recursion limi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from neurograd_core.errors import AnomalyError, BackwardError, NeurogradError
@@ -36,6 +37,11 @@ def as_float(data: Any, op: Op | None = None) -> float:
     raise TypeError(
         f"{source} {what}; a Value holds one float (ints, bools, numpy scalars convert)"
     )
+
+
+# Set by plugin loading (``plugins.finish_loading``): loads the plugins whose module was
+# still being imported when plugins loaded. A missing attribute may be one of their ops.
+late_plugins: Callable[[], bool] | None = None
 
 
 def _compared(other: Any) -> float:
@@ -90,6 +96,12 @@ class Value:
         return self.data >= _compared(other)
 
     __hash__ = object.__hash__
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when ordinary lookup fails, so never on the hot path.
+        if not name.startswith("__") and late_plugins is not None and late_plugins():
+            return getattr(self, name)
+        raise AttributeError(f"'Value' object has no attribute {name!r}")
 
     @property
     def children(self) -> tuple[Value, ...]:

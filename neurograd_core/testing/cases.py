@@ -104,6 +104,9 @@ def conformance_cases(plugin: Any, *, attrs: AttrSets | None = None) -> list[Con
     ``attrs`` maps an op name to the attribute sets to check it with, e.g.
     ``{"pow": [{"exponent": 2}, {"exponent": 0.5}]}``.
     """
+    from neurograd_core.plugins import finish_loading
+
+    finish_loading()  # the plugin under test may have been imported before Neurograd
     ops = ops_of(plugin)
     declared = dict(attrs or {})
     unknown = sorted(set(declared) - {op.name for op in ops})

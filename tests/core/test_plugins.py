@@ -490,3 +490,32 @@ def test_command_whose_configure_exits_breaks_only_itself(site, monkeypatch, cap
     load_plugins()
     assert main(["plugins"]) == 0
     assert "command 'clumsy' of plugin 'fake_clumsy' is left out" in capsys.readouterr().err
+
+
+def test_a_plugin_imported_before_neurograd_is_loaded_once_its_import_finishes(site):
+    """`import my_plugin` first: its module imports neurograd_core, which loads plugins
+    while my_plugin is still half-imported, before its hooks exist."""
+    write_distribution(site, "fake-early", "fake_early", CUBE_PLUGIN)
+    code = textwrap.dedent(
+        """
+        import fake_early  # imports neurograd_core part-way through its own import
+        from neurograd_core import Value
+        from neurograd_core.plugins import plugin_infos
+
+        x = Value(2.0)
+        y = x.cube()
+        y.backward()
+        info = next(i for i in plugin_infos() if i.name == "fake_early")
+        print(y.data, x.grad, info.loaded, info.ops, info.error)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env["NEUROGRAD_LOAD_PLUGINS"] = "fake-early"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["8.0", "12.0", "True", "['cube']", "None"]
+
+
+def test_a_missing_attribute_is_still_an_attribute_error():
+    with pytest.raises(AttributeError, match="'Value' object has no attribute 'no_such_op'"):
+        Value(1.0).no_such_op()  # noqa: B018
