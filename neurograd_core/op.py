@@ -38,7 +38,7 @@ SUM = "sum"  # the output is the sum of the inputs
 PRODUCT = "product"  # the output is the product of its two inputs
 TRAITS = frozenset({SUM, PRODUCT})
 
-# Python operators an op may back: the operand's place in the op's inputs.
+# Python operators an op may back, by method name.
 BINARY_OPERATORS = frozenset(
     {"__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__"}
 )
