@@ -24,7 +24,7 @@ import math
 from typing import IO, NamedTuple
 
 from neurograd_core.value import Value
-from neurograd_viz.graph import _type_name, check_limit, check_root, trace
+from neurograd_viz.graph import _type_name, check_limit, check_root
 from neurograd_viz.labels import format_number, one_line
 
 DEFAULT_MAX_EDGES = 20
@@ -73,10 +73,10 @@ def _inputs_first(root: Value) -> list[Value]:
     return order
 
 
-def _gradients(root: Value) -> dict[Value, float]:
+def _gradients(root: Value, inputs_first: list[Value]) -> dict[Value, float]:
     """d(root)/d(node) for every node, by ``backward()`` on a copy of the graph."""
     copies: dict[Value, Value] = {}
-    for node in _inputs_first(root):
+    for node in inputs_first:
         inputs = tuple(copies[child] for child in node.children)
         copies[node] = Value(node.data, inputs, node.op)
     copies[root].backward()
@@ -93,8 +93,9 @@ class ChainRule:
 
     def __init__(self, root: Value) -> None:
         self.root = check_root(root, "ChainRule")
-        self.nodes = trace(self.root)  # root first
-        self.gradient = _gradients(self.root)
+        inputs_first = _inputs_first(self.root)
+        self.nodes = inputs_first[::-1]  # root first, each node before its inputs
+        self.gradient = _gradients(self.root, inputs_first)
 
     def _edges_of(self, parent: Value) -> list[Edge]:
         op = parent.op
@@ -111,7 +112,7 @@ class ChainRule:
         ]
 
     def edges(self) -> list[Edge]:
-        """Every edge of the graph: parents root first, each parent's inputs in order."""
+        """Every edge of the graph: parents from the root down, each one's inputs in order."""
         return [edge for parent in self.nodes for edge in self._edges_of(parent)]
 
     def edges_into(self, child: Value) -> list[Edge]:
