@@ -119,7 +119,7 @@ class ChainRule:
         """The edges out of ``child`` (into the nodes computed from it); their
         contributions sum to ``gradient[child]``."""
         self._check_in_graph(child, "edges_into")
-        parents = [node for node in self.nodes if any(c is child for c in node.children)]
+        parents = [node for node in self.nodes if child in node.children]  # == is identity
         return [
             edge for parent in parents for edge in self._edges_of(parent) if edge.child is child
         ]
