@@ -43,7 +43,9 @@ class Edge(NamedTuple):
     child: Value
     local: float  # ∂parent/∂child: the op's backward with upstream gradient 1
     upstream: float  # d(root)/d(parent)
-    contribution: float  # what backward() adds to the child's gradient: upstream × local
+    # What backward() adds to the child's gradient along this edge: the op's backward
+    # with upstream gradient ``upstream``, which is upstream × local up to rounding.
+    contribution: float
 
 
 def size(edge: Edge) -> float:
