@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from neurograd_core.registry import registry
 from neurograd_core.value import Value
+from neurograd_viz.chain import DEFAULT_MAX_EDGE_LABELS, ChainRule, Edge, same_number, size
 from neurograd_viz.colors import UNREGISTERED, provider_colors
-from neurograd_viz.graph import DEFAULT_MAX_NODES, check_max_nodes, check_root, trace
+from neurograd_viz.graph import DEFAULT_MAX_NODES, check_limit, check_max_nodes, check_root, trace
 from neurograd_viz.labels import escape_label, format_number
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ def draw_dot(
     *,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     color_by_plugin: bool = False,
+    show_local_grads: bool = False,
+    max_edge_labels: int | None = DEFAULT_MAX_EDGE_LABELS,
 ) -> graphviz.Digraph:
     """The graph below ``root`` as a ``graphviz.Digraph``.
 
@@ -68,6 +71,13 @@ def draw_dot(
     ``rankdir`` is ``"LR"`` or ``"TB"``. More than ``max_nodes`` Values raise
     ``GraphTooLargeError`` (None: no limit). ``color_by_plugin`` fills each op
     node with the colour of the plugin that registered the op, with a legend.
+
+    ``show_local_grads`` labels each edge from an input into an op with the
+    local derivative ∂parent/∂input and the contribution d(root)/d(parent) ×
+    local that backward() adds to the input's gradient, recomputed from
+    ``root`` (``neurograd_viz.chain``). Past ``max_edge_labels`` edges (None:
+    no limit) only the largest contributions are labelled; a caption says how
+    many were left out, and which Values' ``.grad`` is not d(root)/d(Value).
     """
     import graphviz
 
@@ -75,11 +85,18 @@ def draw_dot(
     format = _check_format(format)
     rankdir = _check_rankdir(rankdir)
     max_nodes = check_max_nodes(max_nodes, "draw_dot")
-    if not isinstance(color_by_plugin, bool):
-        raise TypeError(
-            f"draw_dot(): color_by_plugin must be True or False, got {color_by_plugin!r}"
-        )
+    for name, flag in (
+        ("color_by_plugin", color_by_plugin),
+        ("show_local_grads", show_local_grads),
+    ):
+        if not isinstance(flag, bool):
+            raise TypeError(f"draw_dot(): {name} must be True or False, got {flag!r}")
+    max_edge_labels = check_limit(max_edge_labels, "draw_dot", "max_edge_labels")
     nodes = trace(root, max_nodes, caller="draw_dot")
+    edge_labels: dict[tuple[Value, int], str] = {}
+    caption = []
+    if show_local_grads:
+        edge_labels, caption = _local_grads(ChainRule(root), max_edge_labels)
 
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     providers = {node: registry.provider_of(node.op.name) for node in nodes if node.op is not None}
@@ -97,11 +114,47 @@ def draw_dot(
             style = {"style": "filled", "fillcolor": colors[providers[node]]}
         dot.node(op_name, graphviz.nohtml(escape_label(node.op.label)), **style)
         dot.edge(op_name, name)
-        for child in node.children:
-            dot.edge(ids[child], op_name)
+        for position, child in enumerate(node.children):
+            label = edge_labels.get((node, position))
+            if label is None:
+                dot.edge(ids[child], op_name)
+            else:
+                dot.edge(ids[child], op_name, label=graphviz.nohtml(escape_label(label)))
     if color_by_plugin and colors:
         _add_legend(dot, colors)
+    if caption:
+        text = escape_label("\n".join(caption)).replace("\\n", "\\l") + "\\l"
+        dot.attr("graph", label=graphviz.nohtml(text), labelloc="b", labeljust="l")
     return dot
+
+
+def edge_label(edge: Edge) -> str:
+    """What an edge shows: its local derivative and what it adds to the input's gradient."""
+    return f"local {format_number(edge.local)}\nadds {format_number(edge.contribution)}"
+
+
+def _local_grads(
+    rule: ChainRule, max_edge_labels: int | None
+) -> tuple[dict[tuple[Value, int], str], list[str]]:
+    """Edge labels by (parent, position), and the caption lines that qualify them."""
+    edges = rule.edges()
+    caption = []
+    if max_edge_labels is not None and len(edges) > max_edge_labels:
+        left_out = len(edges) - max_edge_labels
+        edges = sorted(edges, key=size, reverse=True)[:max_edge_labels]
+        caption.append(
+            f"local gradients on the {max_edge_labels} largest contributions; "
+            f"{left_out} more edges left out"
+        )
+    labels = {(edge.parent, edge.position): edge_label(edge) for edge in edges}
+    stale = [node for node in rule.nodes if not same_number(node.grad, rule.gradient[node])]
+    if stale:
+        caption.append(
+            f"{len(stale)} of {len(rule.nodes)} Values show a .grad other than "
+            "d(root)/d(Value), which the edge labels use: "
+            ".grad sums every backward() since it was last set to 0"
+        )
+    return labels, caption
 
 
 def _add_legend(dot: graphviz.Digraph, colors: dict[str | None, str]) -> None:

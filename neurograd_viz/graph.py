@@ -40,20 +40,25 @@ def check_root(root: Any, caller: str) -> Value:
     raise TypeError(f"{caller}() takes a neurograd Value as root, got {_type_name(root)}{hint}")
 
 
+def check_limit(limit: Any, caller: str, name: str) -> int | None:
+    """``limit`` if it is None (no limit) or a positive int, else an error naming ``name``."""
+    if limit is None:
+        return None
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise TypeError(
+            f"{caller}(): {name} must be a positive int or None (no limit), "
+            f"got {_type_name(limit)} {limit!r}"
+        )
+    if limit < 1:
+        raise ValueError(
+            f"{caller}(): {name} must be a positive int or None (no limit), got {limit}"
+        )
+    return limit
+
+
 def check_max_nodes(max_nodes: Any, caller: str) -> int | None:
     """``max_nodes`` if it is None or a positive int, else a clear error."""
-    if max_nodes is None:
-        return None
-    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool):
-        raise TypeError(
-            f"{caller}(): max_nodes must be a positive int or None (no limit), "
-            f"got {_type_name(max_nodes)} {max_nodes!r}"
-        )
-    if max_nodes < 1:
-        raise ValueError(
-            f"{caller}(): max_nodes must be a positive int or None (no limit), got {max_nodes}"
-        )
-    return max_nodes
+    return check_limit(max_nodes, caller, "max_nodes")
 
 
 def trace(root: Value, max_nodes: int | None = None, caller: str = "trace") -> list[Value]:

@@ -11,7 +11,11 @@ import pytest
 from neurograd_core import registry
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+# A Python block, and the ```text block right after it when there is one: its exact output.
+EXAMPLES = re.findall(
+    r"```python\n(.*?)```(?:\s*```text\n(.*?)```)?", README.read_text(), flags=re.DOTALL
+)
+BLOCKS = [block for block, _ in EXAMPLES]
 
 
 def promised_output(block):
@@ -28,11 +32,16 @@ def test_readme_has_examples():
     assert len(BLOCKS) >= 2
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_prints_what_it_promises(block):
+@pytest.mark.parametrize(
+    ("block", "output"), EXAMPLES, ids=[f"block{i}" for i in range(len(EXAMPLES))]
+)
+def test_readme_example_prints_what_it_promises(block, output):
     out = io.StringIO()
     with registry.isolated(), contextlib.redirect_stdout(out):
         exec(compile(block, str(README), "exec"), {})
+    if output:
+        assert out.getvalue() == output
+        return
     printed = out.getvalue().split("\n")
     assert [line for line in printed if line] == promised_output(block)
 

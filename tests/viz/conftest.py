@@ -14,11 +14,14 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @dataclass
 class SvgGraph:
-    """What a rendered picture shows: node texts and fill colours by node id, edges."""
+    """What a rendered picture shows: node texts and fill colours by node id, edges,
+    the text on each edge (in the order of ``edges``) and the graph's caption."""
 
     texts: dict[str, list[str]] = field(default_factory=dict)
     fills: dict[str, str | None] = field(default_factory=dict)
     edges: list[tuple[str, str]] = field(default_factory=list)
+    edge_texts: list[list[str]] = field(default_factory=list)
+    caption: list[str] = field(default_factory=list)
     root: ET.Element | None = None
 
     def nodes_showing(self, text: str) -> list[str]:
@@ -42,6 +45,9 @@ def _parse_svg(svg: bytes) -> SvgGraph:
         elif group.get("class") == "edge":
             tail, head = title.text.split("->")
             graph.edges.append((tail, head))
+            graph.edge_texts.append([" ".join(t.text.split()) for t in group.iter(f"{SVG}text")])
+        elif group.get("class") == "graph":
+            graph.caption = [" ".join(t.text.split()) for t in group.findall(f"{SVG}text")]
     return graph
 
 
