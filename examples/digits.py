@@ -23,11 +23,12 @@ import argparse
 import math
 import random
 import time
+from typing import cast
 
 import numpy as np
 
 from neurograd_core import Value
-from neurograd_core.replay import compile_batch, trace
+from neurograd_core.replay import Replay, compile_batch, trace
 from neurograd_nn import MLP
 from neurograd_nn.datasets import batches
 from neurograd_nn.optim import Adam
@@ -53,7 +54,8 @@ def cross_entropy(logits: list[Value], one_hot: list[Value]) -> Value:
     on the example (the tracer would refuse it). Logits here stay far below
     exp's overflow at 709.
     """
-    return sum(z.exp() for z in logits).log() - sum(t * z for t, z in zip(one_hot, logits))
+    total = sum((z.exp() for z in logits), Value(0.0))  # the start is a Value: a Value's sum
+    return total.log() - sum(t * z for t, z in zip(one_hot, logits))
 
 
 def build_model(seed: int) -> MLP:
@@ -67,7 +69,7 @@ def build_model(seed: int) -> MLP:
     return model
 
 
-def accuracy(predict, X: np.ndarray, Y: np.ndarray) -> float:
+def accuracy(predict: Replay, X: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(predict.forward(X).argmax(axis=1) == Y.argmax(axis=1)))
 
 
@@ -84,7 +86,10 @@ def main() -> None:
     model = build_model(args.seed)
     params = model.parameters()
     objective = compile_batch(
-        lambda x, t: cross_entropy(model(x), t), params, X_train[:64], Y_train[:64]
+        lambda x, t: cross_entropy(cast(list[Value], model(x)), t),  # ten outputs: a list
+        params,
+        X_train[:64],
+        Y_train[:64],
     )
     predict = trace(model, params, X_train[:64])
     traced = time.perf_counter()

@@ -28,7 +28,9 @@ def rosenbrock(x: Value, y: Value) -> Value:
 
 def gradient(point: tuple[float, float]) -> np.ndarray:
     x, y = Value(point[0]), Value(point[1])
-    return np.array([g.data for g in grad(rosenbrock(x, y), [x, y])])
+    dx, dy = grad(rosenbrock(x, y), [x, y])
+    assert dx is not None and dy is not None  # allow_unused is off: both are used
+    return np.array([dx.data, dy.data])
 
 
 def distance(point: tuple[float, float]) -> float:

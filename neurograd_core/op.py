@@ -107,7 +107,9 @@ def _resolve_arity(name: str, after_xp: list[inspect.Parameter], arity: int | No
     return arity
 
 
-def _check_operators(name: str, operators: tuple[str, ...], arity: int, attrs: tuple) -> None:
+def _check_operators(
+    name: str, operators: tuple[str, ...], arity: int, attrs: tuple[str, ...]
+) -> None:
     for method in operators:
         if method in UNARY_OPERATORS:
             fits = arity == 1 and not attrs
@@ -140,7 +142,7 @@ def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..
     """The generic backward on plain floats; gradients come back as plain floats."""
     if arity == 1:
 
-        def one(grad: float, out: float, x: float, **attrs: Any) -> tuple:
+        def one(grad: float, out: float, x: float, **attrs: Any) -> tuple[Any, ...]:
             grads = backward(SCALAR, Float(grad), Float(out), Float(x), **attrs)
             if len(grads) != 1:
                 return tuple(grads)  # the engine names the op and the count
@@ -149,7 +151,7 @@ def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..
         return one
     if arity == 2:
 
-        def two(grad: float, out: float, a: float, b: float, **attrs: Any) -> tuple:
+        def two(grad: float, out: float, a: float, b: float, **attrs: Any) -> tuple[Any, ...]:
             grads = backward(SCALAR, Float(grad), Float(out), Float(a), Float(b), **attrs)
             if len(grads) != 2:
                 return tuple(grads)
@@ -157,7 +159,7 @@ def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..
 
         return two
 
-    def many(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple:
+    def many(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple[Any, ...]:
         grads = backward(SCALAR, Float(grad), Float(out), *[Float(x) for x in inputs], **attrs)
         return tuple(float(g) for g in grads)
 
@@ -209,6 +211,27 @@ class Op:
         "_variants",
     )
 
+    # What each slot holds, for type checkers (the slots are filled by object.__setattr__).
+    name: str
+    forward: Callable[..., Any]
+    backward: Callable[..., Any]
+    fast_forward: Callable[..., float] | None
+    fast_backward: Callable[..., tuple[float, ...]] | None
+    arity: int
+    required_attrs: tuple[str, ...]
+    operators: tuple[str, ...]
+    traits: frozenset[str]
+    symbol: str | None
+    torch: Callable[..., Any] | None
+    domain: Callable[..., bool] | None
+    kinks: tuple[float, ...]
+    attrs: Mapping[str, Any]
+    provider: str | None
+    eager_forward: Callable[..., Any]
+    eager_backward: Callable[..., Any]
+    backward_call: Callable[..., Any]
+    _variants: dict[tuple[tuple[str, Any], ...], Op]
+
     def __init__(
         self,
         name: str,
@@ -241,12 +264,12 @@ class Op:
             ("fast_forward", fast_forward, arity),
             ("fast_backward", fast_backward, arity + 2),
         )
-        for part, value, n in optional:
-            if value is not None and not _accepts(_parameters(value, part, name), n):
+        for part, fast, n in optional:
+            if fast is not None and not _accepts(_parameters(fast, part, name), n):
                 raise InvalidOpError(f"op {name!r}: {part} must take {n} positional arguments")
-        for part, value in (("torch", torch), ("domain", domain)):
-            if value is not None and not callable(value):
-                raise InvalidOpError(f"op {name!r}: {part} must be callable or None, got {value!r}")
+        for part, given in (("torch", torch), ("domain", domain)):
+            if given is not None and not callable(given):
+                raise InvalidOpError(f"op {name!r}: {part} must be callable or None, got {given!r}")
         if symbol is not None and not isinstance(symbol, str):
             raise InvalidOpError(f"op {name!r}: symbol must be a string, got {symbol!r}")
         operators, traits = tuple(operators), tuple(traits)
@@ -278,8 +301,8 @@ class Op:
             "backward_call": eager_backward,
             "_variants": {},
         }
-        for field, value in fields.items():
-            object.__setattr__(self, field, value)
+        for field, content in fields.items():
+            object.__setattr__(self, field, content)
 
     def __setattr__(self, field: str, value: Any) -> None:
         raise AttributeError(f"an Op cannot be changed once declared (tried to set {field!r})")

@@ -67,7 +67,11 @@ def load_checkpoint(
     """
     _check_arguments(model, optimizer, schedule)
     document = read_json(path, FORMAT, VERSION, "checkpoint")
-    given = {"model": model, "optimizer": optimizer, "schedule": schedule}
+    given: dict[str, Module | Optimizer | LRSchedule | None] = {
+        "model": model,
+        "optimizer": optimizer,
+        "schedule": schedule,
+    }
     for part in PARTS:
         state = document.get(part)
         if state is None and given[part] is None:
@@ -83,7 +87,7 @@ def load_checkpoint(
         problem = non_finite_entry(state)
         if problem:
             raise ValueError(f"{path}: {part} entry {problem}")
-    targets = [(part, given[part]) for part in PARTS if given[part] is not None]
+    targets = [(part, target) for part in PARTS if (target := given[part]) is not None]
     before = [target.state_dict() for _, target in targets]
     try:
         for part, target in targets:

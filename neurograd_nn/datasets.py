@@ -23,7 +23,7 @@ def check_random_state(random_state: Any) -> RandomState:
     if random_state is None or random_state is np.random:
         return np.random.mtrand._rand
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return np.random.RandomState(random_state)
+        return np.random.RandomState(int(random_state))
     if isinstance(random_state, np.random.RandomState):
         return random_state
     raise TypeError(
@@ -34,12 +34,13 @@ def check_random_state(random_state: Any) -> RandomState:
 def _split_counts(n_samples: Any, minimum: int) -> tuple[int, int]:
     """(first class, second class) sizes from an int total or a pair."""
     if isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool):
-        if n_samples < minimum:
+        if int(n_samples) < minimum:
             raise ValueError(f"n_samples must be at least {minimum}, got {n_samples}")
-        return n_samples // 2, n_samples - n_samples // 2
+        total = int(n_samples)
+        return total // 2, total - total // 2
     if isinstance(n_samples, tuple) and len(n_samples) == 2:
         first, second = n_samples
-        if all(isinstance(n, numbers.Integral) and n >= 0 for n in n_samples):
+        if all(isinstance(n, numbers.Integral) and int(n) >= 0 for n in n_samples):
             return int(first), int(second)
     raise ValueError(f"n_samples must be an int or a pair of counts, got {n_samples!r}")
 
@@ -49,7 +50,7 @@ def _check_noise(noise: Any) -> float | None:
         return None
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"noise must be a number or None, got {noise!r}")
-    if not noise >= 0:
+    if not float(noise) >= 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
     return float(noise)
 

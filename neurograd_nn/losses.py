@@ -34,7 +34,7 @@ def _paired(predictions: Sequence[Any], targets: Sequence[Any], loss: str) -> in
 
 def _mean(losses: list[Value]) -> Value:
     # micrograd's reduction, kept exactly: sum from 0, then scale by 1/n
-    return sum(losses) * (1.0 / len(losses))
+    return sum(losses, Value(0.0)) * (1.0 / len(losses))
 
 
 def hinge_loss(scores: Sequence[Any], targets: Sequence[Any], margin: float = 1.0) -> Value:
@@ -79,7 +79,7 @@ def _log_sum_exp_minus(row: Sequence[Value], index: int) -> Value:
     """``log(sum(exp(row))) - row[index]``, with the largest logit subtracted first."""
     largest = max(v.data for v in row)
     shifted = [v - largest for v in row]
-    return sum(s.exp() for s in shifted).log() - shifted[index]
+    return sum((s.exp() for s in shifted), Value(0.0)).log() - shifted[index]
 
 
 def cross_entropy(logits: Sequence[Any], targets: Any) -> Value:

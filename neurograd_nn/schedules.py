@@ -78,6 +78,9 @@ class LambdaLR(LRSchedule):
 class StepLR(LRSchedule):
     """``base_lr * gamma ** (epoch // step_size)``: the rate drops every ``step_size`` epochs."""
 
+    step_size: int
+    gamma: float
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral):
             raise TypeError(f"step_size must be an int, got {step_size!r}")

@@ -113,7 +113,7 @@ def read_json(path: str | os.PathLike[str], format: str, version: int, kind: str
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        reason = str(err)
+        reason: str | None = str(err)
     except UnicodeDecodeError:
         reason = "not UTF-8 text"
     except RecursionError:  # json recurses once per nested list or object

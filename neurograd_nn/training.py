@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from neurograd_core import Value
 from neurograd_nn.layers import MLP
@@ -43,12 +43,12 @@ def train_step(
     model: MLP, optimizer: Optimizer, inputs: Sequence[Sequence[float]], labels: Sequence[int]
 ) -> StepResult:
     """One step of micrograd's demo: max-margin loss plus L2, backward, optimizer update."""
-    scores = [model(x) for x in inputs]
+    scores = [model(x) for x in inputs]  # one Value each: the demo's model ends in one neuron
     loss = hinge_loss(scores, labels) + l2_penalty(model.parameters(), REGULARIZATION)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return StepResult(loss.data, accuracy(scores, labels))
+    return StepResult(loss.data, accuracy(cast(list[Value], scores), labels))
 
 
 def micrograd_schedule(optimizer: Optimizer, steps: int) -> LRSchedule:

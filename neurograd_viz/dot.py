@@ -43,7 +43,7 @@ def _check_rankdir(rankdir: Any) -> str:
             f"draw_dot(): rankdir must be 'LR' (left to right) or 'TB' (top to bottom), "
             f"got {rankdir!r}"
         )
-    return rankdir
+    return str(rankdir)
 
 
 def record_label(value: Value) -> str:

@@ -41,7 +41,7 @@ class Run:
         self.grads = tuple(backend.zeros(shape) for shape in shapes)
         self.saved: list[Any] = [None] * n_steps
 
-    def start_backward(self) -> tuple[Any, Any]:
+    def start_backward(self) -> tuple[Any, ...]:
         """The gradient buffers, zeroed."""
         for grads in self.grads:
             grads[...] = 0.0
@@ -214,7 +214,8 @@ class SumStep:
     def backward(self, run: Run) -> None:
         grad = run.grads[self.out_buffer][self.out]
         if self.pairs is not None:
-            self.pairs.backward(grad, *run.saved[self.position], run, self.pair_grads)
+            weights, inputs = run.saved[self.position]
+            self.pairs.backward(grad, weights, inputs, run, self.pair_grads)
         if self.batch_adder is not None:
             target = run.grads[BATCH]
             width = run.width

@@ -85,7 +85,7 @@ class ConformanceCase:
 
 def _attr_sets(op: Op, declared: AttrSets) -> list[Mapping[str, Any]]:
     """The attribute sets declared for ``op``, plus none at all when the op needs none."""
-    sets = [dict(attrs) for attrs in declared.get(op.name, ())]
+    sets: list[Mapping[str, Any]] = [dict(attrs) for attrs in declared.get(op.name, ())]
     required = op.required_attrs
     if required and not sets:
         example = ", ".join(f"{name!r}: ..." for name in required)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from neurograd_core.namespaces import array_namespace
@@ -66,7 +66,9 @@ def backward_on_floats(
     return tuple(as_float(g, op) for g in grads)
 
 
-def _gradients(op: Op, point: Sequence[float], attrs: dict[str, Any], grad: float = 1.0):
+def _gradients(
+    op: Op, point: Sequence[float], attrs: dict[str, Any], grad: float = 1.0
+) -> tuple[float, tuple[float, ...]]:
     out = forward_on_floats(op, point, attrs)
     return out, backward_on_floats(op, grad, out, point, attrs)
 
@@ -229,9 +231,12 @@ def check_torch(op: Op, attrs: dict[str, Any]) -> None:
     """Values and gradients agree with the op's PyTorch equivalent in float64."""
     import torch
 
+    equivalent = op.torch
+    if equivalent is None:  # applies() offers this check only to ops that declare one
+        raise ValueError(f"op {op.name!r} declares no PyTorch equivalent (Op(..., torch=...))")
     for point in sampling.sample_points(op):
         tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
-        reference = op.torch(*tensors, **attrs)
+        reference = equivalent(*tensors, **attrs)
         reference.backward()
         out, grads = _gradients(op, point, attrs)
         want = (reference.item(), *[0.0 if t.grad is None else t.grad.item() for t in tensors])
@@ -267,7 +272,9 @@ def check_fast_form(op: Op, attrs: dict[str, Any]) -> None:
                 )
 
 
-def _on_arrays(op: Op, attrs: dict[str, Any], backend: str, to_array: Callable, quiet) -> None:
+def _on_arrays(
+    op: Op, attrs: dict[str, Any], backend: str, to_array: Callable[..., Any], quiet: Any
+) -> None:
     """The generic form on whole arrays equals the generic form on each element's floats."""
     points = sampling.grid_points(op) + sampling.sample_points(op)
     columns = [[point[k] for point in points] for k in range(op.arity)]
@@ -411,7 +418,7 @@ def _has_torch() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def applies(check: str, op: Op, attrs: dict[str, Any]) -> bool:
+def applies(check: str, op: Op, attrs: Mapping[str, Any]) -> bool:
     """Whether ``check`` means anything for ``op`` with attributes ``attrs``."""
     if check == "reused_input":
         return op.arity >= 2

@@ -51,11 +51,11 @@ def test_digits_example_needs_only_what_the_examples_extra_and_core_install():
     assert "sklearn" in needed  # the check above saw the import inside a function
 
 
-def test_digits_example_and_readme_name_the_extra():
+def test_digits_example_and_the_replay_guide_name_the_extra():
     extra = 'pip install -e ".[examples]"'
     assert extra in ast.get_docstring(ast.parse(DIGITS.read_text()))
     assert "scikit-learn" in ast.get_docstring(ast.parse(DIGITS.read_text()))
-    assert extra in (ROOT / "README.md").read_text()
+    assert extra in (ROOT / "docs" / "guide" / "replay.md").read_text()
 
 
 def test_every_extra_the_readmes_install_exists():
