@@ -94,7 +94,7 @@ def draw_dot(
     max_edge_labels = check_limit(max_edge_labels, "draw_dot", "max_edge_labels")
     nodes = trace(root, max_nodes, caller="draw_dot")
     edge_labels: dict[tuple[Value, int], str] = {}
-    caption = []
+    caption: list[str] = []
     if show_local_grads:
         edge_labels, caption = _local_grads(ChainRule(root), max_edge_labels)
 
