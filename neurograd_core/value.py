@@ -136,6 +136,12 @@ class Value:
             if grad:  # most nodes are new, with nothing to add back
                 node.grad += grad
 
+    # In a notebook cell: a table of data, grad and op (neurograd_core/notebook.py).
+    def _repr_html_(self) -> str:
+        from neurograd_core.notebook import value_html
+
+        return value_html(self)
+
 
 _EXIT = object()  # stack marker: the node below it has had all its inputs ordered
 

@@ -50,17 +50,6 @@ def show_step(bar: Any, result: StepResult) -> None:
     bar.update(1)
 
 
-def in_notebook() -> bool:
-    """Whether this code runs in a Jupyter kernel (tqdm.auto asks the same question)."""
-    import sys
-
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
-
-
 class LiveLossPlot:
     """The loss curve so far, as one picture in a notebook cell, redrawn every ``every`` steps.
 
@@ -72,6 +61,8 @@ class LiveLossPlot:
     def __init__(self, every: int = PLOT_EVERY, title: str = "") -> None:
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ValueError(f"plot_every must be a positive whole number of steps, got {every!r}")
+        from neurograd_core.notebook import in_notebook
+
         if not in_notebook():
             raise RuntimeError(
                 "live_plot=True draws in a Jupyter notebook cell, and this is not a notebook; "

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "PALETTE": "neurograd_viz.colors",
     "draw_dot": "neurograd_viz.dot",
+    "RefusedGraph": "neurograd_viz.dot",
     "DEFAULT_MAX_NODES": "neurograd_viz.graph",
     "GraphTooLargeError": "neurograd_viz.graph",
     "trace": "neurograd_viz.graph",
@@ -23,7 +24,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from neurograd_viz.colors import PALETTE
-    from neurograd_viz.dot import draw_dot
+    from neurograd_viz.dot import RefusedGraph, draw_dot
     from neurograd_viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, trace
     from neurograd_viz.text import text_view
 
@@ -40,6 +41,7 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "PALETTE",
     "GraphTooLargeError",
+    "RefusedGraph",
     "draw_dot",
     "text_view",
     "trace",

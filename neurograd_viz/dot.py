@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from neurograd_core.registry import registry
 from neurograd_core.value import Value
 from neurograd_viz.colors import UNREGISTERED, provider_colors
-from neurograd_viz.graph import DEFAULT_MAX_NODES, check_max_nodes, check_root, trace
+from neurograd_viz.graph import (
+    DEFAULT_MAX_NODES,
+    GraphTooLargeError,
+    check_max_nodes,
+    check_root,
+    trace,
+)
 from neurograd_viz.labels import escape_label, format_number
 
 if TYPE_CHECKING:
@@ -66,7 +72,8 @@ def draw_dot(
     Each Value is a record (label | data | grad); each computed Value has an op
     node, labelled with the op's symbol or name, between it and its inputs.
     ``rankdir`` is ``"LR"`` or ``"TB"``. More than ``max_nodes`` Values raise
-    ``GraphTooLargeError`` (None: no limit). ``color_by_plugin`` fills each op
+    ``GraphTooLargeError`` (None: no limit); in a notebook the result is a
+    ``RefusedGraph`` instead, which shows the reason in the cell. ``color_by_plugin`` fills each op
     node with the colour of the plugin that registered the op, with a legend.
     """
     import graphviz
@@ -79,7 +86,14 @@ def draw_dot(
         raise TypeError(
             f"draw_dot(): color_by_plugin must be True or False, got {color_by_plugin!r}"
         )
-    nodes = trace(root, max_nodes, caller="draw_dot")
+    try:
+        nodes = trace(root, max_nodes, caller="draw_dot")
+    except GraphTooLargeError as refusal:
+        from neurograd_core.notebook import in_notebook
+
+        if in_notebook():  # the cell says so, without a traceback
+            return RefusedGraph(refusal)  # type: ignore[return-value]
+        raise
 
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     providers = {node: registry.provider_of(node.op.name) for node in nodes if node.op is not None}
@@ -102,6 +116,31 @@ def draw_dot(
     if color_by_plugin and colors:
         _add_legend(dot, colors)
     return dot
+
+
+class RefusedGraph:
+    """What ``draw_dot`` gives in a notebook for a graph over ``max_nodes``: shown as the
+    reason in the cell, with no traceback; used as a drawing, it raises that reason."""
+
+    def __init__(self, reason: GraphTooLargeError) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"RefusedGraph: {self.reason}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (
+            '<div class="neurograd-refused-graph"><b>draw_dot: graph not drawn.</b> '
+            f"{html.escape(str(self.reason))}</div>"
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # IPython looks for other _repr_*_ methods: they are absent, not errors.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise GraphTooLargeError(str(self.reason))
 
 
 def _add_legend(dot: graphviz.Digraph, colors: dict[str | None, str]) -> None:
