@@ -12,6 +12,7 @@ traced once and replayed over each mini-batch with numpy
 
     python examples/digits.py                 # about 3 s here; ~97% test accuracy
     python examples/digits.py --epochs 5      # quicker, a little less accurate
+    python examples/digits.py --quiet         # no progress bar (none either off a terminal)
 
 Needs scikit-learn: ``pip install -e ".[examples]"`` from the repository root
 (the test extra has it too).
@@ -32,6 +33,7 @@ from neurograd_core.replay import Replay, compile_batch, trace
 from neurograd_nn import MLP
 from neurograd_nn.datasets import batches
 from neurograd_nn.optim import Adam
+from neurograd_nn.progress import progress_bar
 
 CLASSES = 10
 
@@ -79,6 +81,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="images per step (32)")
     parser.add_argument("--lr", type=float, default=0.01, help="Adam's learning rate (0.01)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -101,18 +104,24 @@ def main() -> None:
     print(f"{len(X_train)} training images, {len(X_test)} test images")
 
     optimizer = Adam(params, lr=args.lr)
-    for epoch in range(1, args.epochs + 1):
-        losses = []
-        for X, Y in batches(X_train, Y_train, args.batch_size, random_state=args.seed + epoch):
-            optimizer.zero_grad()
-            losses.append(objective.step(X, Y))
-            optimizer.step()
-        print(
-            f"epoch {epoch:2d}: loss {np.mean(losses):.4f}  "
-            f"train accuracy {100 * accuracy(predict, X_train, Y_train):5.1f}%  "
-            f"test accuracy {100 * accuracy(predict, X_test, Y_test):5.1f}%  "
-            f"({time.perf_counter() - started:.1f} s)"
-        )
+    per_epoch = math.ceil(len(X_train) / args.batch_size)
+    # Neurograd's training bar (tqdm): on a terminal only, unless --quiet; lines pass above it.
+    bar = progress_bar(args.epochs * per_epoch, progress=False if args.quiet else None)
+    with bar:
+        for epoch in range(1, args.epochs + 1):
+            losses = []
+            for X, Y in batches(X_train, Y_train, args.batch_size, random_state=args.seed + epoch):
+                optimizer.zero_grad()
+                losses.append(objective.step(X, Y))
+                optimizer.step()
+                bar.set_postfix_str(f"epoch {epoch}, loss {losses[-1]:.4f}", False)
+                bar.update(1)
+            bar.write(
+                f"epoch {epoch:2d}: loss {np.mean(losses):.4f}  "
+                f"train accuracy {100 * accuracy(predict, X_train, Y_train):5.1f}%  "
+                f"test accuracy {100 * accuracy(predict, X_test, Y_test):5.1f}%  "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
     print(
         f"test accuracy {100 * accuracy(predict, X_test, Y_test):.1f}% "
         f"after {args.epochs} epochs, {time.perf_counter() - started:.1f} s in all"

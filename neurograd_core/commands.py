@@ -1,9 +1,12 @@
-"""Bundled plugin: the ``neurograd plugins`` command, contributed like any other command."""
+"""Bundled plugin: the ``neurograd plugins`` and ``neurograd new-plugin`` commands,
+contributed like any other command."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neurograd_core.hookspecs import hookimpl
@@ -38,6 +41,34 @@ def _run_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_new_plugin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="the plugin's name, e.g. softsign or my-ops")
+    parser.add_argument(
+        "--directory",
+        type=Path,
+        default=Path("."),
+        help="where the plugin's folder neurograd-NAME is made (the current folder)",
+    )
+
+
+def _run_new_plugin(args: argparse.Namespace) -> int:
+    from neurograd_core.scaffold import PluginNameError, write_plugin
+
+    try:
+        folder, files = write_plugin(args.name, args.directory)
+    except (PluginNameError, OSError) as err:
+        print(f"neurograd new-plugin: error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {folder}:")
+    for name in files:
+        print(f"  {name}")
+    print(
+        f"next: cd {folder} && pip install -e '.[test]' && "
+        "NEUROGRAD_STRICT_PLUGINS=1 python -m pytest"
+    )
+    return 0
+
+
 @hookimpl
 def register_commands(register: Callable[..., Any]) -> None:
     register(
@@ -45,4 +76,10 @@ def register_commands(register: Callable[..., Any]) -> None:
         _run_plugins,
         help="list plugins, their ops, commands and load errors",
         configure=_configure_plugins,
+    )
+    register(
+        "new-plugin",
+        _run_new_plugin,
+        help="write a new plugin distribution to start from: an op, its tests, packaging",
+        configure=_configure_new_plugin,
     )

@@ -136,6 +136,12 @@ class Value:
             if grad:  # most nodes are new, with nothing to add back
                 node.grad += grad
 
+    # In a notebook cell: a table of data, grad and op (neurograd_core/notebook.py).
+    def _repr_html_(self) -> str:
+        from neurograd_core.notebook import value_html
+
+        return value_html(self)
+
     # Operators and op methods are bound from the op registry at run time
     # (neurograd_core/binding.py); the block below only tells type checkers about
     # the bundled ones. tests/core/test_typing.py keeps it in step with the registry.

@@ -1,10 +1,11 @@
 """``neurograd demo``: micrograd's moons demo as a command, with progress and pictures.
 
 Trains MLP(2, [16, 16, 1]) with micrograd's loss, update and schedule, shows
-a progress bar with the live loss and accuracy on stderr, then writes the
-decision boundary and the loss curve as PNG files named after the dataset
-(``moons_decision_boundary.png``) and prints where. Steps are counted from 1
-everywhere: progress line, summary line and the loss curve's axis.
+tqdm's progress bar with the live loss and accuracy on stderr (on a terminal;
+``--quiet`` never, ``--progress`` always), then writes the decision boundary and
+the loss curve as PNG files named after the dataset (``moons_decision_boundary.png``)
+and prints where. Steps are counted from 1 everywhere: progress bar, summary line
+and the loss curve's axis.
 
 Choosing the step function (``choose_step``) is the one place a faster way
 of running a step plugs in; everything else is shared.
@@ -68,6 +69,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="trace the step once and replay it over the batch with numpy (neurograd_core.replay)",
     )
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--quiet",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bar (by default it shows on a terminal only)",
+    )
+    shown.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        help="a progress bar even when stderr is not a terminal",
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -80,33 +95,6 @@ def picture_paths(folder: Path, dataset: str) -> dict[str, Path]:
     """Where the pictures of a run on ``dataset`` go: one name per dataset, so none overwrites
     another dataset's."""
     return {name: folder / f"{dataset}_{name}.png" for name in PICTURES}
-
-
-class ProgressBar:
-    """One line redrawn in place on a terminal; every tenth step as a line of its own otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.stream = stream
-        self.live = stream.isatty()
-        self.every = max(1, total // 10)
-
-    def update(self, k: int, result: StepResult) -> None:
-        """Show step ``k + 1``: ``train`` calls back with k from 0, people count from 1."""
-        done = k + 1
-        filled = self.WIDTH * done // self.total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        text = (
-            f"step {done:>{len(str(self.total))}}/{self.total} [{bar}] "
-            f"loss {result.loss:.4f}  accuracy {100 * result.accuracy:5.1f}%"
-        )
-        if self.live:
-            self.stream.write("\r" + text + ("\n" if done == self.total else ""))
-        elif done % self.every == 0 or done in (1, self.total):
-            self.stream.write(text + "\n")
-        self.stream.flush()
 
 
 def step_report(number: int, total: int, result: StepResult) -> str:
@@ -234,7 +222,6 @@ def run(
         f"training MLP(2, {[*HIDDEN_SIZES, 1]}) ({len(model.parameters())} parameters) "
         f"on {len(y)} {dataset} points for {steps} steps\n"
     )
-    progress = ProgressBar(steps, stderr)
     started = time.perf_counter()
     history = train(
         model,
@@ -244,7 +231,8 @@ def run(
         y.tolist(),
         steps,
         step=choose_step(args),
-        on_step=progress.update,
+        progress=getattr(args, "progress", None),
+        progress_file=stderr,
     )
     seconds = time.perf_counter() - started
     stdout.write(

@@ -5,7 +5,7 @@ object API onto the Agg canvas, so the caller's pyplot backend is never changed.
 ``*_figure`` functions return the figure (tests read its labels and colours);
 ``plot_*`` functions save it.
 
-Steps are counted from 1, as the demo's progress line counts them: step n is
+Steps are counted from 1, as the demo's progress bar counts them: step n is
 the n-th update, and its loss and accuracy are measured just before it.
 """
 
@@ -125,8 +125,11 @@ def plot_decision_boundary(
     return path
 
 
-def loss_curve_figure(history: Sequence[StepResult], *, dataset: str) -> Any:
-    """Total loss per step (log scale) and training accuracy per step, steps counted from 1."""
+def loss_curve_figure(history: Sequence[StepResult], *, dataset: str = "") -> Any:
+    """Total loss per step (log scale) and training accuracy per step, steps counted from 1.
+
+    The title names ``dataset`` when one is given (the live plot of ``train`` has none).
+    """
     figure = _agg_figure(figsize=(7, 4))
     loss_axes = figure.add_subplot()
     steps = range(1, len(history) + 1)
@@ -141,7 +144,7 @@ def loss_curve_figure(history: Sequence[StepResult], *, dataset: str) -> Any:
     accuracy_axes.set_ylabel("accuracy (%)", color="tab:orange")
     accuracy_axes.set_ylim(0, 105)
     loss_axes.set_xlim(1, max(len(history), 2))
-    figure.suptitle(f"{dataset}: training, {len(history)} steps")
+    figure.suptitle(f"{dataset + ': ' if dataset else ''}training, {len(history)} steps")
     figure.tight_layout()
     return figure
 

@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from neurograd_core import Value
 from neurograd_nn.layers import MLP
@@ -89,15 +89,33 @@ def train(
     *,
     step: StepFunction = train_step,
     on_step: Callable[[int, StepResult], Any] | None = None,
+    progress: bool | None = None,
+    progress_file: IO[str] | None = None,
+    live_plot: bool = False,
+    plot_every: int = 10,
 ) -> list[StepResult]:
-    """Run ``steps`` steps of ``step``; ``on_step(k, result)`` is told after each one."""
+    """Run ``steps`` steps of ``step``; ``on_step(k, result)`` is told after each one.
+
+    A tqdm bar shows the steps with the latest loss and accuracy: on a terminal or
+    in a notebook when ``progress`` is None, always when True, never when False
+    (``progress_file``: where its text goes, stderr by default). ``live_plot=True``
+    draws the loss curve in the notebook cell, redrawn every ``plot_every`` steps.
+    """
+    from neurograd_nn.progress import LiveLossPlot, progress_bar, show_step
+
+    plot = LiveLossPlot(plot_every) if live_plot else None  # refuses before any step
     history = []
-    with cyclic_gc_paused():
+    with progress_bar(steps, progress=progress, file=progress_file) as bar, cyclic_gc_paused():
         for k in range(steps):
             result = step(model, optimizer, inputs, labels)
             if schedule is not None:
                 schedule.step()
             history.append(result)
+            show_step(bar, result)
+            if plot is not None:
+                plot.update(k, result)
             if on_step is not None:
                 on_step(k, result)
+    if plot is not None:
+        plot.close()
     return history

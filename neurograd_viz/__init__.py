@@ -20,6 +20,7 @@ _EXPORTS = {
     "explain": "neurograd_viz.chain",
     "PALETTE": "neurograd_viz.colors",
     "draw_dot": "neurograd_viz.dot",
+    "RefusedGraph": "neurograd_viz.dot",
     "DEFAULT_MAX_NODES": "neurograd_viz.graph",
     "GraphTooLargeError": "neurograd_viz.graph",
     "trace": "neurograd_viz.graph",
@@ -29,7 +30,7 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from neurograd_viz.chain import ChainRule, Edge, explain
     from neurograd_viz.colors import PALETTE
-    from neurograd_viz.dot import draw_dot
+    from neurograd_viz.dot import RefusedGraph, draw_dot
     from neurograd_viz.graph import DEFAULT_MAX_NODES, GraphTooLargeError, trace
     from neurograd_viz.text import text_view
 
@@ -48,6 +49,7 @@ __all__ = [
     "ChainRule",
     "Edge",
     "GraphTooLargeError",
+    "RefusedGraph",
     "draw_dot",
     "explain",
     "text_view",

@@ -15,7 +15,14 @@ from neurograd_core.registry import registry
 from neurograd_core.value import Value
 from neurograd_viz.chain import DEFAULT_MAX_EDGE_LABELS, ChainRule, Edge, same_number, size
 from neurograd_viz.colors import UNREGISTERED, provider_colors
-from neurograd_viz.graph import DEFAULT_MAX_NODES, check_limit, check_max_nodes, check_root, trace
+from neurograd_viz.graph import (
+    DEFAULT_MAX_NODES,
+    GraphTooLargeError,
+    check_limit,
+    check_max_nodes,
+    check_root,
+    trace,
+)
 from neurograd_viz.labels import escape_label, format_number
 
 if TYPE_CHECKING:
@@ -69,7 +76,8 @@ def draw_dot(
     Each Value is a record (label | data | grad); each computed Value has an op
     node, labelled with the op's symbol or name, between it and its inputs.
     ``rankdir`` is ``"LR"`` or ``"TB"``. More than ``max_nodes`` Values raise
-    ``GraphTooLargeError`` (None: no limit). ``color_by_plugin`` fills each op
+    ``GraphTooLargeError`` (None: no limit); in a notebook the result is a
+    ``RefusedGraph`` instead, which shows the reason in the cell. ``color_by_plugin`` fills each op
     node with the colour of the plugin that registered the op, with a legend.
 
     ``show_local_grads`` labels each edge from an input into an op with the
@@ -92,7 +100,14 @@ def draw_dot(
         if not isinstance(flag, bool):
             raise TypeError(f"draw_dot(): {name} must be True or False, got {flag!r}")
     max_edge_labels = check_limit(max_edge_labels, "draw_dot", "max_edge_labels")
-    nodes = trace(root, max_nodes, caller="draw_dot")
+    try:
+        nodes = trace(root, max_nodes, caller="draw_dot")
+    except GraphTooLargeError as refusal:
+        from neurograd_core.notebook import in_notebook
+
+        if in_notebook():  # the cell says so, without a traceback
+            return RefusedGraph(refusal)  # type: ignore[return-value, unused-ignore]
+        raise
     edge_labels: dict[tuple[Value, int], str] = {}
     caption: list[str] = []
     if show_local_grads:
@@ -155,6 +170,31 @@ def _local_grads(
             ".grad sums every backward() since it was last set to 0"
         )
     return labels, caption
+
+
+class RefusedGraph:
+    """What ``draw_dot`` gives in a notebook for a graph over ``max_nodes``: shown as the
+    reason in the cell, with no traceback; used as a drawing, it raises that reason."""
+
+    def __init__(self, reason: GraphTooLargeError) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"RefusedGraph: {self.reason}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (
+            '<div class="neurograd-refused-graph"><b>draw_dot: graph not drawn.</b> '
+            f"{html.escape(str(self.reason))}</div>"
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # IPython looks for other _repr_*_ methods: they are absent, not errors.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise GraphTooLargeError(str(self.reason))
 
 
 def _add_legend(dot: graphviz.Digraph, colors: dict[str | None, str]) -> None:

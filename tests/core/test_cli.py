@@ -1,15 +1,20 @@
 """The ``neurograd`` command itself: version, usage errors, Ctrl-C and closed pipes."""
 
 import os
+import re
 import subprocess
 import sys
 import types
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 from neurograd_core import hookimpl
 from neurograd_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("neurograd_core", "neurograd_ops", "neurograd_nn", "neurograd_viz")
 
 
 def command_plugin(name, run):
@@ -29,6 +34,29 @@ def test_version_prints_the_distribution_version(capsys):
         main(["--version"])
     assert exit.value.code == 0
     assert capsys.readouterr().out == f"neurograd {metadata.version('neurograd-engine')}\n"
+
+
+def test_the_version_is_written_once_in_pyproject_and_everything_reads_it(capsys):
+    text = (ROOT / "pyproject.toml").read_text()
+    (declared,) = re.findall(r'^version = "([^"]+)"$', text, flags=re.M)
+    assert metadata.version("neurograd-engine") == declared, (
+        "the installed metadata is stale: run pip install -e . again"
+    )
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == f"neurograd {declared}\n"
+    # no second copy to drift: the code reads the installed metadata (scaffold.py holds
+    # the first version of a *new* plugin, which is not Neurograd's)
+    copies = [
+        path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "scaffold.py"
+        and re.search(
+            r"__version__\s*=|version\s*=\s*['\"]" + re.escape(declared), path.read_text()
+        )
+    ]
+    assert copies == []
 
 
 def test_ctrl_c_in_a_command_exits_130_with_one_line(neurograd_plugin, capsys):

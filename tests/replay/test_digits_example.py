@@ -20,3 +20,4 @@ def test_digits_example_learns_in_two_epochs():
     )
     accuracy = float(re.search(r"^test accuracy ([\d.]+)%", result.stdout, re.M).group(1))
     assert accuracy > 85.0, result.stdout
+    assert result.stderr == ""  # not a terminal: no progress bar
