@@ -243,3 +243,47 @@ def test_a_backward_that_needs_an_unregistered_op_on_values_says_which():
 
     registry.unregister("cos")
     _fails(op, "values", "xp.cos on Values applies the registered op 'cos'")
+
+
+def _total(xp, *xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x * x
+    return out
+
+
+def test_an_op_of_any_number_of_inputs_is_checked_at_several_counts():
+    def backward(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x for x in xs[1:]])
+
+    good = Op("sum_of_squares", _total, backward)
+    cases = conformance_cases([good])
+    assert {"reused_input", "numpy_arrays", "second_order"} <= {c.check for c in cases}
+    for case in cases:
+        case.run()
+
+    # right for up to two inputs, wrong from the third on: only other counts catch it
+    def short_backward(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x if i < 1 else grad * x for i, x in enumerate(xs[1:])])
+
+    _fails(Op("sum_of_squares", _total, short_backward), "finite_differences", "input 2")
+
+    def one_gradient_short(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x for x in xs[2:]])
+
+    _fails(Op("sum_of_squares", _total, one_gradient_short), "arity", "backward returned")
+
+
+def test_a_variadic_ops_domain_picks_its_input_counts():
+    seen = []
+
+    def odd_only(*xs):
+        seen.append(len(xs))
+        return len(xs) % 2 == 1
+
+    op = Op("odd_total", _total, lambda xp, g, o, *xs: (g, *[2 * g * x for x in xs[1:]]))
+    op = Op("odd_total", _total, op.backward, domain=odd_only)
+    from neurograd_core.testing.sampling import sample_points
+
+    counts = {len(point) for point in sample_points(op, 4)}
+    assert counts == {1, 3, 5} and 2 in seen
