@@ -22,6 +22,8 @@ GELU_TANH_SCALE = math.sqrt(2.0 / math.pi)
 GELU_TANH_CUBIC = 0.044715
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+# PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32 (1.0f / 6.0f)
+ONE_SIXTH_FLOAT32 = 0.1666666716337204
 APPROXIMATIONS = ("none", "tanh")
 
 
@@ -130,15 +132,16 @@ def hardsigmoid(xp: Any, x: Any) -> Any:
 
 
 def hardsigmoid_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
-    return (xp.where((x > -3) & (x < 3), grad / 6, 0.0),)
+    return (xp.where((x > -3) & (x < 3), grad * ONE_SIXTH_FLOAT32, 0.0),)
 
 
 def hardswish(xp: Any, x: Any) -> Any:
-    return xp.where(x <= -3, 0.0, xp.where(x >= 3, x, x * (x + 3) / 6))
+    # PyTorch's formula, which makes hardswish(-inf) nan (-inf * 0)
+    return x * xp.minimum(xp.maximum(x + 3, 0.0), 6.0) / 6
 
 
 def hardswish_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
-    return (xp.where(x < -3, 0.0, xp.where(x <= 3, grad * (x / 3 + 0.5), grad)),)
+    return (xp.where(x <= -3, 0.0, xp.where(x < 3, grad * (x / 3 + 0.5), grad)),)
 
 
 def logsigmoid(xp: Any, x: Any) -> Any:

@@ -2,7 +2,7 @@
 
 Each is written once over ``xp``; the gradients are PyTorch's formulas (derivatives.yaml),
 so they agree with it at special values too: asin'(±1) is ±inf, atan2's gradient at
-the origin is nan. Backward bodies use ``xp.sin`` and friends, which on Values are these
+the origin is 0. Backward bodies use ``xp.sin`` and friends, which on Values are these
 very ops: every gradient can be differentiated again.
 """
 
@@ -68,8 +68,10 @@ def atan2(xp: Any, y: Any, x: Any) -> Any:
 
 
 def atan2_backward(xp: Any, grad: Any, out: Any, y: Any, x: Any) -> tuple[Any, Any]:
-    # PyTorch's form: one reciprocal of x² + y², which is inf at the origin (0 * inf = nan)
-    reciprocal = 1 / (y * y + x * x)
+    # PyTorch's form: one reciprocal of y² + x², taken as 0 where that is 0 (at the
+    # origin, or where the squares underflow), so the gradient there is 0, not nan
+    squares = y * y + x * x
+    reciprocal = xp.where(xp.equal(squares, 0), 0.0, 1 / squares)
     return grad * x * reciprocal, grad * -y * reciprocal
 
 
