@@ -39,19 +39,14 @@ def _fast_sin_backward(grad, out, x):
 SIN = Op("sine", _sin, _sin_backward)
 MUL = Op("times", lambda xp, a, b: a * b, _mul_backward, torch=lambda a, b: a * b)
 CUBE = Op("cube", _cube_forward, _cube_backward, arity=1)
-# sin and cos on Values need ops of those names: the trig ops, here in the test itself
-COS = Op("cos", lambda xp, x: xp.cos(x), lambda xp, g, o, x: (-g * xp.sin(x),))
-SIN_OP = Op("sin", _sin, _sin_backward)
 
 
 @pytest.fixture(autouse=True)
-def trig_ops():
+def isolated_registry():
+    """Some tests unregister a bundled op (cos): every test gets the registry back."""
     from neurograd_core import registry
 
     with registry.isolated():
-        for op in (SIN_OP, COS):
-            if op.name not in registry:
-                registry.register(op, provider="tests")
         yield
 
 

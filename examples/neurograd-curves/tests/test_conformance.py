@@ -1,7 +1,7 @@
 """Every check of Neurograd's conformance kit, for every op of this plugin."""
 
-import neurograd_trig
+import neurograd_curves
 
 from neurograd_core.testing import conformance
 
-test_conformance = conformance(neurograd_trig)
+test_conformance = conformance(neurograd_curves)
