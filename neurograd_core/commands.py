@@ -1,8 +1,10 @@
-"""Bundled plugin: the ``neurograd plugins`` command, contributed like any other command."""
+"""Bundled plugin: the ``neurograd plugins`` and ``neurograd ops`` commands, contributed
+like any other command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,22 @@ from neurograd_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     import argparse
+
+    from neurograd_core.op import Op
+
+# How the op table shows the Python operator an op backs (reflected forms alike).
+OPERATOR_SYMBOLS = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "truediv": "/",
+    "floordiv": "//",
+    "mod": "%",
+    "pow": "**",
+    "neg": "unary -",
+    "pos": "unary +",
+    "abs": "abs()",
+}
 
 
 def _configure_plugins(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +54,40 @@ def _run_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operators(op: Op) -> str:
+    symbols: list[str] = []
+    for method in op.operators:
+        name = method.strip("_")
+        symbol = OPERATOR_SYMBOLS.get(name) or OPERATOR_SYMBOLS.get(name[1:], method)
+        if symbol not in symbols:
+            symbols.append(symbol)
+    return ", ".join(f"`{symbol}`" for symbol in symbols)
+
+
+def _computes(op: Op) -> str:
+    """The first line of the forward's docstring: what the op computes."""
+    doc = inspect.getdoc(op.forward) or ""
+    return doc.split("\n", 1)[0].rstrip(".").replace("|", "\\|")
+
+
+def op_table(ops: Iterable[Op]) -> str:
+    """A Markdown table of ``ops``: name, what it computes, operator, plugin.
+
+    README.md's table of bundled ops is this table (a test checks it).
+    """
+    rows = ["| op | computes | operator | plugin |", "|---|---|---|---|"]
+    for op in ops:
+        rows.append(f"| `{op.name}` | {_computes(op)} | {_operators(op)} | {op.provider} |")
+    return "\n".join(rows)
+
+
+def _run_ops(args: argparse.Namespace) -> int:
+    from neurograd_core.registry import registry
+
+    print(op_table(registry))
+    return 0
+
+
 @hookimpl
 def register_commands(register: Callable[..., Any]) -> None:
     register(
@@ -44,3 +96,4 @@ def register_commands(register: Callable[..., Any]) -> None:
         help="list plugins, their ops, commands and load errors",
         configure=_configure_plugins,
     )
+    register("ops", _run_ops, help="every registered op as a Markdown table")

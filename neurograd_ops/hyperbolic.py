@@ -13,6 +13,7 @@ from neurograd_core import Op, hookimpl
 
 
 def sinh(xp: Any, x: Any) -> Any:
+    """hyperbolic sine."""
     return xp.sinh(x)
 
 
@@ -21,6 +22,7 @@ def sinh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def cosh(xp: Any, x: Any) -> Any:
+    """hyperbolic cosine."""
     return xp.cosh(x)
 
 
@@ -29,6 +31,7 @@ def cosh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def asinh(xp: Any, x: Any) -> Any:
+    """inverse hyperbolic sine."""
     return xp.asinh(x)
 
 
@@ -37,6 +40,7 @@ def asinh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def acosh(xp: Any, x: Any) -> Any:
+    """inverse hyperbolic cosine."""
     return xp.acosh(x)
 
 
@@ -45,6 +49,7 @@ def acosh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def atanh(xp: Any, x: Any) -> Any:
+    """inverse hyperbolic tangent."""
     return xp.atanh(x)
 
 

@@ -16,6 +16,7 @@ from neurograd_core import Op, hookimpl
 
 
 def maximum(xp: Any, a: Any, b: Any) -> Any:
+    """the larger of a and b (ties share the gradient)."""
     return xp.maximum(a, b)
 
 
@@ -25,6 +26,7 @@ def maximum_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any,
 
 
 def minimum(xp: Any, a: Any, b: Any) -> Any:
+    """the smaller of a and b (ties share the gradient)."""
     return xp.minimum(a, b)
 
 
@@ -34,6 +36,7 @@ def minimum_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any,
 
 
 def hypot(xp: Any, a: Any, b: Any) -> Any:
+    """sqrt(a**2 + b**2) without overflow."""
     return xp.hypot(a, b)
 
 
@@ -43,6 +46,7 @@ def hypot_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, A
 
 
 def clamp(xp: Any, x: Any, *, min: float | None = None, max: float | None = None) -> Any:  # noqa: A002
+    """x limited to [min, max] (attributes; either may be left out)."""
     # a bound is an attribute (a number), so a Python `if` on it is fine; nan stays nan
     if min is not None:
         x = xp.where(x < min, min, x)

@@ -33,6 +33,7 @@ def _check_approximate(approximate: str) -> None:
 
 
 def gelu(xp: Any, x: Any, *, approximate: str = "none") -> Any:
+    """x * Phi(x), Phi the normal CDF; approximate="tanh" for its tanh form."""
     _check_approximate(approximate)
     if approximate == "tanh":
         inner = GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * (x * x * x))
@@ -67,6 +68,7 @@ def _elu_backward(
 
 
 def elu(xp: Any, x: Any, *, alpha: float = 1.0) -> Any:
+    """x above 0, alpha * (e**x - 1) below."""
     return _elu(xp, x, alpha, 1.0, 1.0)
 
 
@@ -75,6 +77,7 @@ def elu_backward(xp: Any, grad: Any, out: Any, x: Any, *, alpha: float = 1.0) ->
 
 
 def selu(xp: Any, x: Any) -> Any:
+    """scale * elu(x, alpha) with the self-normalizing constants."""
     return _elu(xp, x, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
@@ -83,6 +86,7 @@ def selu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def celu(xp: Any, x: Any, *, alpha: float = 1.0) -> Any:
+    """x above 0, alpha * (e**(x / alpha) - 1) below."""
     return _elu(xp, x, alpha, 1.0, 1.0 / alpha)
 
 
@@ -91,6 +95,7 @@ def celu_backward(xp: Any, grad: Any, out: Any, x: Any, *, alpha: float = 1.0) -
 
 
 def mish(xp: Any, x: Any) -> Any:
+    """x * tanh(softplus(x))."""
     return x * xp.tanh(softplus(xp, x))
 
 
@@ -100,6 +105,7 @@ def mish_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def softsign(xp: Any, x: Any) -> Any:
+    """x / (1 + |x|)."""
     return x / (xp.abs(x) + 1)
 
 
@@ -110,6 +116,7 @@ def softsign_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def hardtanh(xp: Any, x: Any, *, min_val: float = -1.0, max_val: float = 1.0) -> Any:
+    """x limited to [min_val, max_val] (default [-1, 1])."""
     return xp.where(x < min_val, min_val, xp.where(x > max_val, max_val, x))
 
 
@@ -120,6 +127,7 @@ def hardtanh_backward(
 
 
 def relu6(xp: Any, x: Any) -> Any:
+    """x limited to [0, 6]."""
     return hardtanh(xp, x, min_val=0.0, max_val=6.0)
 
 
@@ -128,6 +136,7 @@ def relu6_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def hardsigmoid(xp: Any, x: Any) -> Any:
+    """x / 6 + 1/2, limited to [0, 1]."""
     return xp.where(x <= -3, 0.0, xp.where(x >= 3, 1.0, x / 6 + 0.5))
 
 
@@ -136,6 +145,7 @@ def hardsigmoid_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def hardswish(xp: Any, x: Any) -> Any:
+    """x * hardsigmoid(x)."""
     # PyTorch's formula, which makes hardswish(-inf) nan (-inf * 0)
     return x * xp.minimum(xp.maximum(x + 3, 0.0), 6.0) / 6
 
@@ -145,6 +155,7 @@ def hardswish_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def logsigmoid(xp: Any, x: Any) -> Any:
+    """log(sigmoid(x)), stable."""
     return xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
 
 

@@ -23,6 +23,7 @@ INF = math.inf
 
 
 def sum_(xp: Any, *inputs: Any) -> Any:
+    """x1 + ... + xn, any number of inputs."""
     total = inputs[0] + 0.0  # as PyTorch: the sum of -0.0 alone is 0.0
     for x in inputs[1:]:
         total = total + x
@@ -34,6 +35,7 @@ def sum_backward(xp: Any, grad: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
 
 
 def mean(xp: Any, *inputs: Any) -> Any:
+    """(x1 + ... + xn) / n, any number of inputs."""
     return sum_(xp, *inputs) / len(inputs)
 
 
@@ -52,6 +54,7 @@ def _pairs_and_bias(inputs: tuple[Any, ...]) -> int:
 
 
 def dot(xp: Any, *inputs: Any) -> Any:
+    """w1*x1 + ... + wn*xn + b, from (w1, x1, ..., wn, xn, b)."""
     n = _pairs_and_bias(inputs)
     if n == 0:
         return inputs[0] + 0.0
@@ -71,6 +74,7 @@ def dot_backward(xp: Any, grad: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
 
 
 def logsumexp(xp: Any, *inputs: Any) -> Any:
+    """log(e**x1 + ... + e**xn), stable at ±1000."""
     largest = inputs[0]
     for x in inputs[1:]:
         largest = xp.maximum(largest, x)

@@ -20,22 +20,27 @@ from neurograd_core import Op, hookimpl
 
 
 def sign(xp: Any, x: Any) -> Any:
+    """-1, 0 or 1 (0 at nan, as PyTorch); zero gradient."""
     return xp.where(x > 0, 1.0, xp.where(x < 0, -1.0, 0.0))
 
 
 def floor(xp: Any, x: Any) -> Any:
+    """largest integer <= x; zero gradient."""
     return xp.floor(x)
 
 
 def ceil(xp: Any, x: Any) -> Any:
+    """smallest integer >= x; zero gradient."""
     return xp.ceil(x)
 
 
 def round_(xp: Any, x: Any) -> Any:
+    """nearest integer, half to even; zero gradient."""
     return xp.round(x)
 
 
 def trunc(xp: Any, x: Any) -> Any:
+    """integer part, towards 0; zero gradient."""
     return xp.trunc(x)
 
 
@@ -45,6 +50,7 @@ def flat_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def remainder(xp: Any, a: Any, b: Any) -> Any:
+    """a - b * floor(a / b): the sign of b, as Python's %."""
     # PyTorch's: C's fmod, moved by b where its sign is not b's (-5 % inf is inf)
     r = xp.fmod(a, b)
     return xp.where(((r < 0) & (b > 0)) | ((r > 0) & (b < 0)), r + b, r)
@@ -55,6 +61,7 @@ def remainder_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[An
 
 
 def fmod(xp: Any, a: Any, b: Any) -> Any:
+    """a - b * trunc(a / b): the sign of a, as C's fmod."""
     return xp.fmod(a, b)
 
 

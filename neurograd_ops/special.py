@@ -20,6 +20,7 @@ PI = math.pi
 
 
 def erf(xp: Any, x: Any) -> Any:
+    """error function."""
     return xp.erf(x)
 
 
@@ -28,6 +29,7 @@ def erf_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def erfc(xp: Any, x: Any) -> Any:
+    """1 - erf(x), exact in the tail."""
     return xp.erfc(x)
 
 
@@ -36,6 +38,7 @@ def erfc_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def sinc(xp: Any, x: Any) -> Any:
+    """sin(pi x) / (pi x), 1 at 0."""
     product = PI * x
     return xp.where(xp.equal(x, 0), 1.0, xp.sin(product) / product)
 

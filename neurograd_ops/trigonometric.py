@@ -16,6 +16,7 @@ from neurograd_core import Op, hookimpl
 
 
 def sin(xp: Any, x: Any) -> Any:
+    """sine."""
     return xp.sin(x)
 
 
@@ -24,6 +25,7 @@ def sin_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def cos(xp: Any, x: Any) -> Any:
+    """cosine."""
     return xp.cos(x)
 
 
@@ -32,6 +34,7 @@ def cos_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def tan(xp: Any, x: Any) -> Any:
+    """tangent."""
     return xp.tan(x)
 
 
@@ -40,6 +43,7 @@ def tan_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def asin(xp: Any, x: Any) -> Any:
+    """inverse sine."""
     return xp.asin(x)
 
 
@@ -48,6 +52,7 @@ def asin_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def acos(xp: Any, x: Any) -> Any:
+    """inverse cosine."""
     return xp.acos(x)
 
 
@@ -56,6 +61,7 @@ def acos_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def atan(xp: Any, x: Any) -> Any:
+    """inverse tangent."""
     return xp.atan(x)
 
 
@@ -64,6 +70,7 @@ def atan_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def atan2(xp: Any, y: Any, x: Any) -> Any:
+    """the angle of the point (x, y): atan2(y, x)."""
     return xp.atan2(y, x)
 
 
