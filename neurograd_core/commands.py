@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 
 # How the op table shows the Python operator an op backs (reflected forms alike).
 OPERATOR_SYMBOLS = {
-    "add": "+",
-    "sub": "-",
-    "mul": "*",
-    "truediv": "/",
-    "floordiv": "//",
-    "mod": "%",
-    "pow": "**",
-    "neg": "unary -",
-    "pos": "unary +",
-    "abs": "abs()",
+    "__add__": "+",
+    "__sub__": "-",
+    "__mul__": "*",
+    "__truediv__": "/",
+    "__floordiv__": "//",
+    "__mod__": "%",
+    "__pow__": "**",
+    "__neg__": "unary -",
+    "__pos__": "unary +",
+    "__abs__": "abs()",
 }
 
 
@@ -57,8 +57,8 @@ def _run_plugins(args: argparse.Namespace) -> int:
 def _operators(op: Op) -> str:
     symbols: list[str] = []
     for method in op.operators:
-        name = method.strip("_")
-        symbol = OPERATOR_SYMBOLS.get(name) or OPERATOR_SYMBOLS.get(name[1:], method)
+        unreflected = method.replace("__r", "__", 1)
+        symbol = OPERATOR_SYMBOLS.get(method) or OPERATOR_SYMBOLS.get(unreflected, method)
         if symbol not in symbols:
             symbols.append(symbol)
     return ", ".join(f"`{symbol}`" for symbol in symbols)
