@@ -3,7 +3,9 @@
 Workload: micrograd's demo, one full-batch SGD step of MLP(2, [16, 16, 1]) on 100
 two-moons points with the SVM max-margin loss plus 1e-4 L2, written once and run
 with each engine's own Value and MLP (the same weights: both draw them from
-``random`` in the same order). GC stays on.
+``random`` in the same order). GC stays on. A second Neurograd row runs the same
+model, weights and loss built from ``neurograd_nn.Linear`` layers: one ``dot`` node
+per neuron instead of a chain of products and additions.
 Also: bytes per node on a long chain (tracemalloc), and the import time of
 ``neurograd_core`` with its bundled plugins (fresh interpreters).
 
@@ -57,6 +59,32 @@ def demo_step(
     for p in model.parameters():
         p.data -= lr * p.grad
     return total.data
+
+
+def linear_demo_model(mlp: Any) -> Any:
+    """micrograd's demo model as ``Linear`` layers with relu between, with ``mlp``'s weights."""
+    from neurograd_nn import Linear, Module
+
+    class LinearMLP(Module):
+        def __init__(self) -> None:
+            self.layers = []
+            for layer in mlp.layers:
+                linear = Linear(len(layer.neurons[0].w), len(layer.neurons))
+                for row, bias, neuron in zip(linear.weight, linear.bias, layer.neurons):
+                    for w, source in zip(row, neuron.w):
+                        w.data = source.data
+                    bias.data = neuron.b.data
+                self.layers.append(linear)
+
+        def __call__(self, x: Any) -> Any:
+            last = len(self.layers) - 1
+            for i, layer in enumerate(self.layers):
+                x = layer(x)
+                if i != last:
+                    x = [v.relu() for v in x]
+            return x[0]
+
+    return LinearMLP()
 
 
 def torch_step_factory(X: np.ndarray, Y: np.ndarray) -> Callable[[], float]:
@@ -211,14 +239,20 @@ def main() -> None:
     ours = MLP(2, [16, 16, 1])
     random.seed(1337)
     theirs = MicrogradMLP(2, [16, 16, 1])
-    same = demo_step(Value, ours, X, Y) - demo_step(MicrogradValue, theirs, X, Y)
-    assert abs(same) < 1e-9, "the two engines disagree on the workload"
+    linear = linear_demo_model(ours)  # the same weights, before any step
+    losses = [
+        demo_step(Value, ours, X, Y),
+        demo_step(Value, linear, X, Y),
+        demo_step(MicrogradValue, theirs, X, Y),
+    ]
+    assert max(losses) - min(losses) < 1e-9, f"the models disagree on the workload: {losses}"
 
     # Phase 1: the two scalar engines, before PyTorch is imported. Phase 2: all three
     # with PyTorch imported, whose ~157,000 objects every full collection of Python's
     # cyclic GC then walks too.
     scalar = {
         "neurograd": (lambda: demo_step(Value, ours, X, Y), 10),
+        "linear": (lambda: demo_step(Value, linear, X, Y), 10),
         "micrograd": (lambda: demo_step(MicrogradValue, theirs, X, Y), 3),
     }
     before_torch = compare(scalar, repeats)
@@ -233,17 +267,20 @@ def main() -> None:
     print(f"Eager training step, MLP(2, [16, 16, 1]), 100 points, s/step (median of {repeats})")
     print("| engine | before PyTorch is imported | with PyTorch imported |")
     print("|---|---|---|")
-    for name, label in (("neurograd", "Neurograd"), ("micrograd", "micrograd 0.1.0")):
+    engines = (
+        ("neurograd", "Neurograd"),
+        ("linear", "Neurograd, Linear layers (dot nodes)"),
+        ("micrograd", "micrograd 0.1.0"),
+    )
+    for name, label in engines:
         print(f"| {label} | {before_torch[name]:.4f} | {with_torch[name]:.4f} |")
     print(f"| PyTorch (float64, 1 thread) | | {with_torch['torch']:.5f} |")
-    for title, times in (
-        ("before PyTorch is imported", before_torch),
-        ("with PyTorch imported", with_torch),
-    ):
-        print(
-            f"| Neurograd vs micrograd, {title} | "
-            f"{times['micrograd'] / times['neurograd']:.1f}x faster | |"
-        )
+    for name, label in (("neurograd", "Neurograd"), ("linear", "Neurograd, Linear layers")):
+        faster = [
+            f"{times['micrograd'] / times[name]:.1f}x faster"
+            for times in (before_torch, with_torch)
+        ]
+        print(f"| {label} vs micrograd | {faster[0]} | {faster[1]} |")
     print(
         f"| Neurograd vs PyTorch | {with_torch['neurograd'] / with_torch['torch']:.0f}x slower | |"
     )

@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-example=examples/neurograd-trig
-dist=neurograd-trig
+example=examples/neurograd-curves
+dist=neurograd-curves
 unset NEUROGRAD_LOAD_PLUGINS NEUROGRAD_STRICT_PLUGINS
 
-has_sin() {
-    python -c 'from neurograd_core import Value; print(hasattr(Value, "sin"))'
+has_gaussian() {
+    python -c 'from neurograd_core import Value; print(hasattr(Value, "gaussian"))'
 }
 
 python -m pip install -q "./$example"
@@ -22,21 +22,21 @@ echo "== $dist: its own test suite"
 
 echo "== neurograd plugins lists it"
 listing=$(neurograd plugins)
-grep -A3 "^trig " <<<"$listing"
-grep -q "^trig  ($dist 0.1.0, third-party, neurograd_trig)$" <<<"$listing"
-grep -q "^  ops: *sin, cos, atan, atan2$" <<<"$listing"
-[ "$(has_sin)" = True ]
+grep -A3 "^curves " <<<"$listing"
+grep -q "^curves  ($dist 0.1.0, third-party, neurograd_curves)$" <<<"$listing"
+grep -q "^  ops: *bent_identity, gaussian, logaddexp$" <<<"$listing"
+[ "$(has_gaussian)" = True ]
 
 echo "== NEUROGRAD_LOAD_PLUGINS=$dist includes it"
-[ "$(NEUROGRAD_LOAD_PLUGINS=$dist has_sin)" = True ]
-NEUROGRAD_LOAD_PLUGINS=$dist python -c 'from neurograd_core import Value; print(Value(0.5).sin())'
+[ "$(NEUROGRAD_LOAD_PLUGINS=$dist has_gaussian)" = True ]
+NEUROGRAD_LOAD_PLUGINS=$dist python -c 'from neurograd_core import Value; print(Value(0.5).gaussian())'
 
 echo "== NEUROGRAD_LOAD_PLUGINS= (empty) excludes it"
-[ "$(NEUROGRAD_LOAD_PLUGINS= has_sin)" = False ]
+[ "$(NEUROGRAD_LOAD_PLUGINS= has_gaussian)" = False ]
 excluded=$(NEUROGRAD_LOAD_PLUGINS= neurograd plugins)
-trig_entry=$(grep -A4 "^trig " <<<"$excluded")
-echo "$trig_entry"
-grep -q "error: *not loaded: excluded by NEUROGRAD_LOAD_PLUGINS" <<<"$trig_entry"
+curves_entry=$(grep -A4 "^curves " <<<"$excluded")
+echo "$curves_entry"
+grep -q "error: *not loaded: excluded by NEUROGRAD_LOAD_PLUGINS" <<<"$curves_entry"
 
 echo "== the project's test suite ignores it"
 python -m pytest -q -p no:cacheprovider tests/kit/test_suite_isolation.py
@@ -44,8 +44,8 @@ python -m pytest -q -p no:cacheprovider tests/kit/test_suite_isolation.py
 echo "== uninstalled"
 trap - EXIT
 python -m pip uninstall -y -q "$dist"
-[ "$(has_sin)" = False ]
-if grep -q "^trig " <<<"$(neurograd plugins)"; then
+[ "$(has_gaussian)" = False ]
+if grep -q "^curves " <<<"$(neurograd plugins)"; then
     echo "$dist is still listed after pip uninstall" >&2
     exit 1
 fi

@@ -1,10 +1,11 @@
-"""Bundled plugin: the ``neurograd plugins`` and ``neurograd new-plugin`` commands,
-contributed like any other command."""
+"""Bundled plugin: the ``neurograd plugins``, ``neurograd ops`` and ``neurograd
+new-plugin`` commands, contributed like any other command."""
 
 from __future__ import annotations
 
+import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,22 @@ from neurograd_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     import argparse
+
+    from neurograd_core.op import Op
+
+# How the op table shows the Python operator an op backs (reflected forms alike).
+OPERATOR_SYMBOLS = {
+    "__add__": "+",
+    "__sub__": "-",
+    "__mul__": "*",
+    "__truediv__": "/",
+    "__floordiv__": "//",
+    "__mod__": "%",
+    "__pow__": "**",
+    "__neg__": "unary -",
+    "__pos__": "unary +",
+    "__abs__": "abs()",
+}
 
 
 def _configure_plugins(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +86,40 @@ def _run_new_plugin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operators(op: Op) -> str:
+    symbols: list[str] = []
+    for method in op.operators:
+        unreflected = method.replace("__r", "__", 1)
+        symbol = OPERATOR_SYMBOLS.get(method) or OPERATOR_SYMBOLS.get(unreflected, method)
+        if symbol not in symbols:
+            symbols.append(symbol)
+    return ", ".join(f"`{symbol}`" for symbol in symbols)
+
+
+def _computes(op: Op) -> str:
+    """The first line of the forward's docstring: what the op computes."""
+    doc = inspect.getdoc(op.forward) or ""
+    return doc.split("\n", 1)[0].rstrip(".").replace("|", "\\|")
+
+
+def op_table(ops: Iterable[Op]) -> str:
+    """A Markdown table of ``ops``: name, what it computes, operator, plugin.
+
+    README.md's table of bundled ops is this table (a test checks it).
+    """
+    rows = ["| op | computes | operator | plugin |", "|---|---|---|---|"]
+    for op in ops:
+        rows.append(f"| `{op.name}` | {_computes(op)} | {_operators(op)} | {op.provider} |")
+    return "\n".join(rows)
+
+
+def _run_ops(args: argparse.Namespace) -> int:
+    from neurograd_core.registry import registry
+
+    print(op_table(registry))
+    return 0
+
+
 @hookimpl
 def register_commands(register: Callable[..., Any]) -> None:
     register(
@@ -83,3 +134,4 @@ def register_commands(register: Callable[..., Any]) -> None:
         help="write a new plugin distribution to start from: an op, its tests, packaging",
         configure=_configure_new_plugin,
     )
+    register("ops", _run_ops, help="every registered op as a Markdown table")

@@ -94,11 +94,13 @@ def _takes_xp_first(function: Callable[..., Any], what: str, name: str) -> list[
     return parameters[1:]
 
 
-def _resolve_arity(name: str, after_xp: list[inspect.Parameter], arity: int | None) -> int:
+def _resolve_arity(name: str, after_xp: list[inspect.Parameter], arity: int | None) -> int | None:
+    """The number of inputs: ``arity`` if given, else forward's; None when forward takes
+    ``*inputs`` and no arity is given (a variadic op: any number of inputs, one node)."""
     required, maximum = _positional_counts(after_xp)
     if arity is None:
         if maximum is None:
-            raise InvalidOpError(f"op {name!r}: cannot infer arity from forward(*...); pass arity=")
+            return None
         arity = required
     if not isinstance(arity, int) or isinstance(arity, bool) or arity < 1:
         raise InvalidOpError(f"op {name!r}: arity must be a positive int, got {arity!r}")
@@ -107,8 +109,39 @@ def _resolve_arity(name: str, after_xp: list[inspect.Parameter], arity: int | No
     return arity
 
 
+def _check_signatures(
+    name: str,
+    arity: int | None,
+    backward: Callable[..., Any],
+    fast_forward: Callable[..., Any] | None,
+    fast_backward: Callable[..., Any] | None,
+) -> None:
+    """backward and the fast forms take as many inputs as forward (``*inputs`` if it does)."""
+    parts = [("backward", _takes_xp_first(backward, "backward", name), 2)]
+    parts += [
+        (part, _parameters(function, part, name), extra)
+        for part, function, extra in (
+            ("fast_forward", fast_forward, 0),
+            ("fast_backward", fast_backward, 2),
+        )
+        if function is not None
+    ]
+    for part, parameters, extra in parts:
+        if arity is None:
+            if _positional_counts(parameters)[1] is not None:
+                raise InvalidOpError(
+                    f"op {name!r}: forward takes any number of inputs (*inputs), so {part} must too"
+                )
+        elif not _accepts(parameters, arity + extra):
+            if part == "backward":
+                wanted = f"(xp, grad, out, *inputs): {arity + 3} arguments"
+            else:
+                wanted = f"{arity + extra} positional arguments"
+            raise InvalidOpError(f"op {name!r}: {part} must take {wanted}")
+
+
 def _check_operators(
-    name: str, operators: tuple[str, ...], arity: int, attrs: tuple[str, ...]
+    name: str, operators: tuple[str, ...], arity: int | None, attrs: tuple[str, ...]
 ) -> None:
     for method in operators:
         if method in UNARY_OPERATORS:
@@ -126,7 +159,7 @@ def _check_operators(
             raise InvalidOpError(f"op {name!r}: backing {method} needs {needs}")
 
 
-def _on_floats(forward: Callable[..., Any], arity: int) -> Callable[..., Any]:
+def _on_floats(forward: Callable[..., Any], arity: int | None) -> Callable[..., Any]:
     """The generic forward as eager mode calls it: plain floats in, a float-like out.
 
     One and two inputs are spelled out: a list per call costs a third of the call.
@@ -138,7 +171,7 @@ def _on_floats(forward: Callable[..., Any], arity: int) -> Callable[..., Any]:
     return lambda *inputs, **attrs: forward(SCALAR, *[Float(x) for x in inputs], **attrs)
 
 
-def _on_floats_backward(backward: Callable[..., Any], arity: int) -> Callable[..., Any]:
+def _on_floats_backward(backward: Callable[..., Any], arity: int | None) -> Callable[..., Any]:
     """The generic backward on plain floats; gradients come back as plain floats."""
     if arity == 1:
 
@@ -174,6 +207,8 @@ class Op:
     * ``fast_forward(*floats, **attrs)`` / ``fast_backward(grad, out, *floats, **attrs)``
       -- eager mode's faster form over plain floats; must agree with the generic form.
     * ``arity`` -- number of inputs; inferred from ``forward``'s signature when omitted.
+      A ``forward(xp, *inputs)`` without an ``arity`` declares a variadic op: ``arity``
+      is None and each node takes any number (at least one) of inputs, as ``sum`` does.
     * ``operators`` -- Python operators it backs, as method names: ``("__add__",
       "__radd__")``. A one-input op with one required attribute may back a binary
       operator: ``x ** 2`` is ``pow(x, exponent=2)``.
@@ -256,17 +291,7 @@ class Op:
         forward_parameters = _takes_xp_first(forward, "forward", name)
         arity = _resolve_arity(name, forward_parameters, arity)
         attributes = _required_attrs(forward_parameters)
-        if not _accepts(_takes_xp_first(backward, "backward", name), arity + 2):
-            raise InvalidOpError(
-                f"op {name!r}: backward must take (xp, grad, out, *inputs): {arity + 3} arguments"
-            )
-        optional = (
-            ("fast_forward", fast_forward, arity),
-            ("fast_backward", fast_backward, arity + 2),
-        )
-        for part, fast, n in optional:
-            if fast is not None and not _accepts(_parameters(fast, part, name), n):
-                raise InvalidOpError(f"op {name!r}: {part} must take {n} positional arguments")
+        _check_signatures(name, arity, backward, fast_forward, fast_backward)
         for part, given in (("torch", torch), ("domain", domain)):
             if given is not None and not callable(given):
                 raise InvalidOpError(f"op {name!r}: {part} must be callable or None, got {given!r}")
@@ -357,4 +382,5 @@ class Op:
 
     def __repr__(self) -> str:
         attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
-        return f"Op({self.name!r}, arity={self.arity}{attrs})"
+        arity = "any" if self.arity is None else self.arity
+        return f"Op({self.name!r}, arity={arity}{attrs})"

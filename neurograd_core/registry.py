@@ -112,7 +112,10 @@ class OpRegistry:
     def apply(self, name: str, *inputs: Any, **attrs: Any) -> Value:
         """Compute the op called ``name`` on ``inputs``: the functional form."""
         op = self.get(name)
-        if len(inputs) != op.arity:
+        if op.arity is None:
+            if not inputs:
+                raise TypeError(f"op {name!r} takes any number of inputs, but at least one")
+        elif len(inputs) != op.arity:
             raise TypeError(f"op {name!r} takes {op.arity} inputs, got {len(inputs)}")
         return apply(op, *inputs, **attrs)
 

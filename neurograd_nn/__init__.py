@@ -20,6 +20,7 @@ _EXPORTS = {
     "Module": "neurograd_nn.module",
     "Neuron": "neurograd_nn.layers",
     "Layer": "neurograd_nn.layers",
+    "Linear": "neurograd_nn.layers",
     "MLP": "neurograd_nn.layers",
     "hinge_loss": "neurograd_nn.losses",
     "mse_loss": "neurograd_nn.losses",
@@ -42,6 +43,7 @@ __all__ = [
     "AdamW",
     "LambdaLR",
     "Layer",
+    "Linear",
     "MLP",
     "Module",
     "Neuron",
@@ -60,7 +62,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from neurograd_nn.checkpoint import load_checkpoint, save_checkpoint
-    from neurograd_nn.layers import MLP, Layer, Neuron
+    from neurograd_nn.layers import MLP, Layer, Linear, Neuron
     from neurograd_nn.losses import (
         bce_with_logits,
         cross_entropy,

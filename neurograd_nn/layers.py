@@ -1,15 +1,21 @@
-"""``Neuron``, ``Layer`` and ``MLP``, exactly as micrograd's ``nn.py`` defines them.
+"""``Neuron``, ``Layer`` and ``MLP``, exactly as micrograd's ``nn.py`` defines them, and
+``Linear``, as PyTorch's ``torch.nn.Linear``.
 
-Same names, arguments, initialisation (weights ``random.uniform(-1, 1)`` drawn
-from Python's ``random`` in the same order, bias 0), same sums in the same order
-and the same reprs, so micrograd's demo gives micrograd's numbers. Beyond
-micrograd: the activation can be chosen, and a wrong input length is a clear
-``ValueError`` instead of a silently truncated ``zip``.
+micrograd's three keep its names, arguments, initialisation (weights
+``random.uniform(-1, 1)`` drawn from Python's ``random`` in the same order, bias
+0), the same graph (a chain of additions and products per neuron) and the same
+reprs, so micrograd's demo gives micrograd's numbers. Beyond micrograd: the
+activation can be chosen, and a wrong input length is a clear ``ValueError``
+instead of a silently truncated ``zip``.
+
+``Linear`` computes each output as one ``dot`` node (w1*x1 + ... + wn*xn + b): a
+node per output instead of 2n, which eager mode builds and differentiates faster.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import random
 from collections.abc import Sequence
@@ -116,10 +122,55 @@ class Layer(Module):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
-class MLP(Module):
-    """Layers of sizes ``nouts`` after ``nin`` inputs; every layer but the last is non-linear."""
+class Linear(Module):
+    """``y = W x + b``, as ``torch.nn.Linear(in_features, out_features, bias=True)``.
 
-    def __init__(self, nin: int, nouts: Sequence[int], *, activation: str = "relu") -> None:
+    ``weight`` holds ``out_features`` rows of ``in_features`` Values and ``bias``
+    ``out_features`` Values, both drawn from ``random.uniform(-k, k)`` with
+    ``k = 1 / sqrt(in_features)`` (PyTorch's default initialisation), weights first.
+    Calling it returns a list of ``out_features`` Values, each one ``dot`` node.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        self.in_features = check_size(in_features, "in_features")
+        self.out_features = check_size(out_features, "out_features")
+        bound = 1.0 / math.sqrt(self.in_features)
+        self.weight = [
+            [Value(random.uniform(-bound, bound)) for _ in range(self.in_features)]
+            for _ in range(self.out_features)
+        ]
+        self.bias = (
+            [Value(random.uniform(-bound, bound)) for _ in range(self.out_features)]
+            if bias
+            else None
+        )
+
+    def __call__(self, x: Any) -> list[Value]:
+        x = as_inputs(x, self.in_features, self)
+        n = self.in_features
+        arguments: list[Any] = [0.0] * (2 * n + 1)  # w1, x1, ..., wn, xn, b
+        arguments[1:-1:2] = x
+        out = []
+        for j, row in enumerate(self.weight):
+            arguments[0:-1:2] = row
+            arguments[-1] = self.bias[j] if self.bias is not None else 0.0
+            out.append(Value.dot(*arguments))
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"Linear(in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None})"
+        )
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` after ``nin`` inputs; every layer but the last is non-linear.
+
+    ``MLP(2, [16, 1], "tanh")`` and ``MLP(2, [16, 1], activation="tanh")`` are the same.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu") -> None:
         nin = check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")

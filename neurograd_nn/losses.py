@@ -2,7 +2,7 @@
 
 Each returns the mean over samples as one ``Value``. The two losses on logits
 never overflow: binary cross-entropy uses ``softplus``, softmax cross-entropy
-subtracts the largest logit first (a constant, so gradients are unchanged).
+the ``logsumexp`` op (one node per sample, which subtracts the largest logit).
 """
 
 from __future__ import annotations
@@ -76,10 +76,8 @@ def _class_index(target: Any, classes: int, where: str) -> int:
 
 
 def _log_sum_exp_minus(row: Sequence[Value], index: int) -> Value:
-    """``log(sum(exp(row))) - row[index]``, with the largest logit subtracted first."""
-    largest = max(v.data for v in row)
-    shifted = [v - largest for v in row]
-    return sum((s.exp() for s in shifted), Value(0.0)).log() - shifted[index]
+    """``log(sum(exp(row))) - row[index]``: one ``logsumexp`` node, stable for any logits."""
+    return row[0].logsumexp(*row[1:]) - row[index]
 
 
 def cross_entropy(logits: Sequence[Any], targets: Any) -> Value:

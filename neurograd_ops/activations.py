@@ -19,6 +19,7 @@ SOFTPLUS_LINEAR_ABOVE = 20.0  # PyTorch's threshold: there softplus(x) == x in f
 
 
 def relu(xp: Any, x: Any) -> Any:
+    """max(x, 0)."""
     return xp.where(x <= 0, 0.0, x)
 
 
@@ -27,6 +28,7 @@ def relu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def leaky_relu(xp: Any, x: Any, *, negative_slope: float = 0.01) -> Any:
+    """x above 0, negative_slope * x below (default slope 0.01)."""
     return xp.where(x > 0, x, x * negative_slope)
 
 
@@ -37,6 +39,7 @@ def leaky_relu_backward(
 
 
 def tanh(xp: Any, x: Any) -> Any:
+    """hyperbolic tangent."""
     return xp.tanh(x)
 
 
@@ -45,6 +48,7 @@ def tanh_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def sigmoid(xp: Any, x: Any) -> Any:
+    """1 / (1 + e**-x)."""
     # each side computes exp of a non-positive number where it is chosen: no overflow
     return xp.where(x >= 0, 1 / (1 + xp.exp(-x)), xp.exp(x) / (1 + xp.exp(x)))
 
@@ -64,6 +68,7 @@ def softplus_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def silu(xp: Any, x: Any) -> Any:
+    """x * sigmoid(x)."""
     return x * sigmoid(xp, x)
 
 
@@ -73,6 +78,7 @@ def silu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def exp_(xp: Any, x: Any) -> Any:
+    """e**x."""
     return xp.exp(x)
 
 
@@ -81,6 +87,7 @@ def exp_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def log_(xp: Any, x: Any) -> Any:
+    """natural logarithm."""
     return xp.log(x)
 
 
@@ -89,6 +96,7 @@ def log_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def sqrt_(xp: Any, x: Any) -> Any:
+    """square root."""
     return xp.sqrt(x)
 
 
@@ -97,6 +105,7 @@ def sqrt_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def abs_(xp: Any, x: Any) -> Any:
+    """|x|."""
     return xp.abs(x)
 
 

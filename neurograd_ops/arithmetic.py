@@ -18,6 +18,7 @@ from neurograd_core.op import PRODUCT, SUM
 
 
 def add(xp: Any, a: Any, b: Any) -> Any:
+    """a + b."""
     return a + b
 
 
@@ -26,6 +27,7 @@ def add_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any
 
 
 def sub(xp: Any, a: Any, b: Any) -> Any:
+    """a - b."""
     return a - b
 
 
@@ -34,6 +36,7 @@ def sub_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any
 
 
 def mul(xp: Any, a: Any, b: Any) -> Any:
+    """a * b."""
     return a * b
 
 
@@ -42,6 +45,7 @@ def mul_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any
 
 
 def div(xp: Any, a: Any, b: Any) -> Any:
+    """a / b (IEEE 754: x / 0 is ±inf)."""
     return a / b
 
 
@@ -51,6 +55,7 @@ def div_backward(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any
 
 
 def neg(xp: Any, a: Any) -> Any:
+    """-a."""
     return -a
 
 
@@ -69,6 +74,7 @@ def _number_power(xp: Any, x: Any, exponent: float) -> Any:
 
 
 def pow_(xp: Any, x: Any, *, exponent: float) -> Any:
+    """x ** exponent, for a number exponent (an attribute)."""
     return _number_power(xp, x, exponent)
 
 
@@ -79,6 +85,7 @@ def pow_backward(xp: Any, grad: Any, out: Any, x: Any, *, exponent: float) -> tu
 
 
 def power_(xp: Any, base: Any, exponent: Any) -> Any:
+    """base ** exponent, both differentiated."""
     return base**exponent
 
 

@@ -18,6 +18,7 @@ LN10 = math.log(10.0)
 
 
 def log1p(xp: Any, x: Any) -> Any:
+    """log(1 + x), exact near 0."""
     return xp.log1p(x)
 
 
@@ -26,6 +27,7 @@ def log1p_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def expm1(xp: Any, x: Any) -> Any:
+    """e**x - 1, exact near 0."""
     return xp.expm1(x)
 
 
@@ -34,6 +36,7 @@ def expm1_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def exp2(xp: Any, x: Any) -> Any:
+    """2**x."""
     return 2.0**x
 
 
@@ -42,6 +45,7 @@ def exp2_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def log2(xp: Any, x: Any) -> Any:
+    """base-2 logarithm."""
     return xp.log2(x)
 
 
@@ -50,6 +54,7 @@ def log2_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def log10(xp: Any, x: Any) -> Any:
+    """base-10 logarithm."""
     return xp.log10(x)
 
 

@@ -43,8 +43,10 @@ def _lifted(method: Callable[[float, float], float]) -> Callable[[Float, Any], A
 
 
 def _floor_divide(a: float, b: float) -> float:
-    if b == 0.0 or math.isinf(a) or math.isinf(b):
-        return _floor(ieee.divide(a, b))
+    """Python's and PyTorch's floor division (-5.0 // inf is -1.0, inf // 2.0 is nan);
+    x // 0 is x / 0, as in PyTorch."""
+    if b == 0.0:
+        return ieee.divide(a, b)
     return a // b
 
 
@@ -121,10 +123,6 @@ def _rounding(function: Callable[[float], int]) -> Callable[[Any], Float]:
     return call
 
 
-def _floor(x: float) -> float:
-    return _rounding(math.floor)(x)
-
-
 def _atanh(x: Any) -> Float:
     if abs(x) == 1.0:
         return Float(math.copysign(INF, x))
@@ -144,6 +142,14 @@ def _log1p(x: Any) -> Float:
     if x > -1.0:
         return Float(math.log1p(x))
     return Float(-INF if x == -1.0 else NAN)
+
+
+def _fmod(a: Any, b: Any) -> Float:
+    """C's fmod (the sign of a): nan where it has no value (x fmod 0, inf fmod y)."""
+    try:
+        return Float(math.fmod(a, b))
+    except ValueError:
+        return Float(NAN)
 
 
 def _sign(x: Any) -> Float:
@@ -182,9 +188,13 @@ NAMESPACE = SimpleNamespace(
     cos=_checked(math.cos),
     cosh=_checked(math.cosh, even=True),
     equal=lambda a, b: a == b,
+    erf=lambda x: Float(math.erf(x)),
+    erfc=lambda x: Float(math.erfc(x)),
     exp=lambda x: Float(ieee.exp(x)),
     expm1=_checked(math.expm1),
     floor=_rounding(math.floor),
+    floor_divide=lambda a, b: Float(_floor_divide(a, b)),
+    fmod=_fmod,
     hypot=lambda a, b: Float(math.hypot(a, b)),
     log=lambda x: Float(ieee.log(x)),
     log1p=_log1p,

@@ -6,8 +6,8 @@ the same name (``xp.exp(v)`` is ``v.exp()``), so it works for every op a
 plugin provides. A few names need no op, because their derivative is zero or
 they only choose between inputs: ``where``, ``equal``, ``maximum``,
 ``minimum`` (by comparing ``.data``, as a branch, like ``max`` in PyTorch
-picks one input) and the roundings ``sign floor ceil round trunc`` (a
-constant). A registered op of that name is still preferred.
+picks one input) and the roundings ``sign floor ceil round trunc
+floor_divide`` (a constant). A registered op of that name is still preferred.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def _as_value(x: Any) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def _constant(name: str) -> Callable[[Any], Value]:
+def _constant(name: str) -> Callable[..., Value]:
     """A zero-derivative function: its value on ``.data``, as a leaf."""
     scalar = getattr(SCALAR, name)
-    return lambda x: Value(float(scalar(_data(x))))
+    return lambda *xs: Value(float(scalar(*[_data(x) for x in xs])))
 
 
 def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], Value]:
@@ -54,7 +54,10 @@ _WITHOUT_OP: dict[str, Callable[..., Any]] = {
     "equal": lambda a, b: _data(a) == _data(b),
     "maximum": _select(lambda x, y: x >= y),
     "minimum": _select(lambda x, y: x <= y),
-    **{name: _constant(name) for name in ("sign", "floor", "ceil", "round", "trunc")},
+    **{
+        name: _constant(name)
+        for name in ("sign", "floor", "ceil", "round", "trunc", "floor_divide")
+    },
 }
 _ALWAYS_CORE = ("where", "equal")
 

@@ -2,12 +2,12 @@
 
     # tests/test_conformance.py of a plugin
     from neurograd_core.testing import conformance
-    import neurograd_trig
+    import neurograd_curves
 
-    test_conformance = conformance(neurograd_trig)
+    test_conformance = conformance(neurograd_curves)
 
 Each case is named ``<op>-<check>`` (``pow(exponent=2)-chain_rule`` when the op
-takes attributes), so ``pytest -k "sin and chain_rule"`` runs one of them.
+takes attributes), so ``pytest -k "gaussian and chain_rule"`` runs one of them.
 """
 
 from __future__ import annotations

@@ -83,9 +83,9 @@ def check_arity(op: Op, attrs: dict[str, Any]) -> None:
     for point in sampling.sample_points(op, 1):
         out = forward_on_floats(op, point, attrs)
         grads = op.backward(SCALAR, Float(1.0), Float(out), *[Float(x) for x in point], **attrs)
-        if len(grads) != op.arity:
+        if len(grads) != len(point):
             raise ConformanceError(
-                f"forward takes {op.arity} inputs, but backward returned {len(grads)} "
+                f"forward takes {len(point)} inputs, but backward returned {len(grads)} "
                 f"gradients at inputs {_shown(point)}"
             )
         for grad in grads:
@@ -123,10 +123,12 @@ def check_chain_rule(op: Op, attrs: dict[str, Any]) -> None:
 def check_reused_input(op: Op, attrs: dict[str, Any]) -> None:
     """``op(x, x)``: the gradients of both uses accumulate into x."""
     forward = lambda *xs, **kw: forward_on_floats(op, xs, kw)  # noqa: E731
-    for t, *_ in sampling.sample_points(op, 2, diagonal=True):
+    for t, *rest in sampling.sample_points(op, 2, diagonal=True):
+        if not rest:
+            continue  # a variadic op's point of one input: nothing to reuse
         x = Value(t)
-        apply(op, *[x] * op.arity, **attrs).backward()
-        expected = sampling.diagonal_difference(forward, t, op.arity, attrs)
+        apply(op, *[x] * (1 + len(rest)), **attrs).backward()
+        expected = sampling.diagonal_difference(forward, t, 1 + len(rest), attrs)
         if not math.isclose(x.grad, expected, **FD_TOLERANCE):
             raise ConformanceError(
                 f"with every input the same Value({t!r}), its gradient is {x.grad!r}; "
@@ -276,8 +278,22 @@ def _on_arrays(
     op: Op, attrs: dict[str, Any], backend: str, to_array: Callable[..., Any], quiet: Any
 ) -> None:
     """The generic form on whole arrays equals the generic form on each element's floats."""
-    points = sampling.grid_points(op) + sampling.sample_points(op)
-    columns = [[point[k] for point in points] for k in range(op.arity)]
+    every_point = sampling.grid_points(op) + sampling.sample_points(op)
+    for n in sorted({len(point) for point in every_point}):  # a variadic op: one run per count
+        points = [point for point in every_point if len(point) == n]
+        _on_arrays_of(op, attrs, backend, to_array, quiet, points)
+
+
+def _on_arrays_of(
+    op: Op,
+    attrs: dict[str, Any],
+    backend: str,
+    to_array: Callable[..., Any],
+    quiet: Callable[[], Any],
+    points: list[tuple[float, ...]],
+) -> None:
+    n = len(points[0])
+    columns = [[point[k] for point in points] for k in range(n)]
     grad = [UPSTREAM if j % 2 else 1.0 for j in range(len(points))]
     xp = array_namespace(backend)
     arrays = [to_array(column) for column in columns]
@@ -294,8 +310,10 @@ def _on_arrays(
             f"the generic form does not run on {backend} arrays: {type(err).__name__}: {err} "
             "(a Python `if` on an input? write the branch with xp.where)"
         ) from err
-    if len(grads) != op.arity:
-        raise ConformanceError(f"backward returned {len(grads)} gradients on {backend} arrays")
+    if len(grads) != n:
+        raise ConformanceError(
+            f"backward returned {len(grads)} gradients for {n} inputs on {backend} arrays"
+        )
     rows = [[float(x) for x in result.tolist()] for result in results]
     for j, point in enumerate(points):
         want_out = forward_on_floats(op, point, attrs)
@@ -356,8 +374,10 @@ def check_values(op: Op, attrs: dict[str, Any]) -> None:
                 f"the generic form does not run on Values at inputs {_shown(point)}: "
                 f"{type(err).__name__}: {err}"
             ) from err
-        if len(grads) != op.arity:
-            raise ConformanceError(f"backward returned {len(grads)} gradients on Values")
+        if len(grads) != len(point):
+            raise ConformanceError(
+                f"backward returned {len(grads)} gradients for {len(point)} inputs on Values"
+            )
         want_out = forward_on_floats(op, point, attrs)
         want = (want_out, *backward_on_floats(op, UPSTREAM, want_out, point, attrs))
         if not all(
@@ -375,7 +395,7 @@ def check_second_order(op: Op, attrs: dict[str, Any]) -> None:
     engine equals central differences of the first derivative."""
     xp = _values_namespace()
     for point in sampling.sample_points(op, 2):
-        for i in range(op.arity):
+        for i in range(len(point)):
             inputs = [Value(x) for x in point]
             out = apply(op, *inputs, **attrs)
             first = op.backward(xp, Value(1.0), out, *inputs, **attrs)[i]
@@ -421,7 +441,7 @@ def _has_torch() -> bool:
 def applies(check: str, op: Op, attrs: Mapping[str, Any]) -> bool:
     """Whether ``check`` means anything for ``op`` with attributes ``attrs``."""
     if check == "reused_input":
-        return op.arity >= 2
+        return op.arity is None or op.arity >= 2
     if check == "torch":
         return op.torch is not None
     if check == "torch_tensors":

@@ -19,6 +19,9 @@ MARGIN = 0.05  # no sample closer than this to a declared kink or to the domain'
 STEP = 1e-6  # central-difference step, relative to max(1, |x|)
 NON_FINITE = (math.nan, math.inf, -math.inf)
 EXTREMES = (0.0, 1e300, -1e300)
+# How many inputs an op of any number of inputs (``arity=None``) is checked with, in the
+# order points take them; a count its ``domain`` refuses is skipped.
+VARIADIC_COUNTS = (3, 2, 5, 1)
 # Where fast forms, arrays and Values must agree with the generic form on floats.
 SPECIAL_GRID = (
     0.0, -0.0, math.inf, -math.inf, math.nan,
@@ -55,15 +58,17 @@ def sample_points(
 ) -> list[tuple[float, ...]]:
     """``count`` input tuples where ``op`` is differentiable; ``diagonal`` repeats one value.
 
+    A variadic op's points take their number of inputs from ``VARIADIC_COUNTS`` in turn.
     Raises ``SamplingError`` when the domain leaves too little room in [-SPAN, SPAN].
     """
     rng = random.Random(f"{op.name}/{'diagonal' if diagonal else 'points'}")
     points: list[tuple[float, ...]] = []
-    for _ in range(_TRIES):
+    for attempt in range(_TRIES):
+        n = op.arity or VARIADIC_COUNTS[attempt % len(VARIADIC_COUNTS)]
         if diagonal:
-            point = (round(rng.uniform(-SPAN, SPAN), 3),) * op.arity
+            point = (round(rng.uniform(-SPAN, SPAN), 3),) * n
         else:
-            point = tuple(round(rng.uniform(-SPAN, SPAN), 3) for _ in range(op.arity))
+            point = tuple(round(rng.uniform(-SPAN, SPAN), 3) for _ in range(n))
         if _usable(op, point):
             points.append(point)
             if len(points) == count:
@@ -77,15 +82,25 @@ def sample_points(
 def special_points(op: Op, values: tuple[float, ...]) -> list[tuple[float, ...]]:
     """A regular point with each input in turn replaced by each value, then all inputs at once."""
     base = sample_points(op, 1)[0]
-    points = [base[:i] + (v,) + base[i + 1 :] for v in values for i in range(op.arity)]
-    if op.arity > 1:
-        points += [(v,) * op.arity for v in values]
+    n = len(base)
+    points = [base[:i] + (v,) + base[i + 1 :] for v in values for i in range(n)]
+    if n > 1:
+        points += [(v,) * n for v in values]
     return points
 
 
 def grid_points(op: Op) -> list[tuple[float, ...]]:
     """Every combination of ``SPECIAL_GRID`` values (one input each) for ops of up to two
-    inputs; for more, the grid on each input in turn with the others at a sample point."""
+    inputs; for more, the grid on each input in turn with the others at a sample point.
+    A variadic op gets all three, for one, two and more inputs (where its domain allows)."""
+    if op.arity is None:
+        points = [
+            point
+            for n in (1, 2)
+            for point in itertools.product(SPECIAL_GRID, repeat=n)
+            if op.domain is None or op.domain(*point)
+        ]
+        return points + special_points(op, SPECIAL_GRID)
     if op.arity <= 2:
         return list(itertools.product(SPECIAL_GRID, repeat=op.arity))
     return special_points(op, SPECIAL_GRID)

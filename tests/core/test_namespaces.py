@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import neurograd_core
-from neurograd_core import Value
+from neurograd_core import Value, registry
 from neurograd_core.errors import UnknownOpError
 from neurograd_core.namespaces import FUNCTIONS, array_namespace
 from neurograd_core.namespaces.scalar import NAMESPACE as SCALAR
@@ -24,7 +24,7 @@ from neurograd_core.namespaces.values import NAMESPACE as VALUES
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GRID = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -3.5, 1e-310, 1e308, -1e308, 700.0, -800.0]
 GRID += [math.inf, -math.inf, math.nan]
-TWO_INPUTS = {"atan2", "hypot", "maximum", "minimum", "equal"}
+TWO_INPUTS = {"atan2", "floor_divide", "fmod", "hypot", "maximum", "minimum", "equal"}
 NAMESPACES = {
     "scalar": SCALAR,
     "numpy": array_namespace("numpy"),
@@ -79,6 +79,9 @@ def test_float_arithmetic_follows_ieee_instead_of_raising():
     assert type(1.0 + one) is Float and type(2 * one) is Float and type(-one) is Float
     assert type(1.0 / zero) is Float and type(3 % Float(2.0)) is Float
     assert (one + 10**400) == math.inf  # an int too large for a float is an infinity here
+    # floor division as Python and PyTorch: -5 // inf is -1, inf // 2 is nan, x // 0 is x / 0
+    assert Float(-5.0) // math.inf == -1.0 and math.isnan(Float(math.inf) // 2.0)
+    assert Float(3.0) // 0.0 == math.inf and Float(7.5) // -2.0 == -4.0
 
 
 def test_value_namespace_builds_nodes_of_the_registered_ops():
@@ -90,17 +93,29 @@ def test_value_namespace_builds_nodes_of_the_registered_ops():
 
 
 def test_value_namespace_choices_and_roundings_need_no_op():
+    with registry.isolated():
+        for name in ("maximum", "minimum", "floor"):
+            registry.unregister(name)
+        a, b = Value(2.0), Value(-3.0)
+        assert VALUES.where(a > b, a, b) is a and VALUES.maximum(a, b) is a
+        assert VALUES.minimum(a, b) is b and VALUES.equal(a, Value(2.0)) is True
+        assert VALUES.where(a < b, a, 1.5).data == 1.5
+        floor = VALUES.floor(Value(-2.5))
+        assert floor.data == -3.0 and floor.children == ()  # zero slope: a constant
+
+
+def test_value_namespace_prefers_a_registered_op_to_its_fallback():
     a, b = Value(2.0), Value(-3.0)
-    assert VALUES.where(a > b, a, b) is a and VALUES.maximum(a, b) is a
-    assert VALUES.minimum(a, b) is b and VALUES.equal(a, Value(2.0)) is True
-    assert VALUES.where(a < b, a, 1.5).data == 1.5
-    floor = VALUES.floor(Value(-2.5))
-    assert floor.data == -3.0 and floor.children == ()  # zero slope: a constant
+    bigger = VALUES.maximum(a, b)
+    assert bigger.op.name == "maximum" and bigger.children == (a, b)
+    assert VALUES.floor(a).op.name == "floor"
 
 
 def test_value_namespace_names_the_missing_op():
-    with pytest.raises(UnknownOpError, match="xp.sin on Values applies the registered op 'sin'"):
-        VALUES.sin(Value(1.0))
+    with registry.isolated():
+        registry.unregister("sin")
+        with pytest.raises(UnknownOpError, match="xp.sin on Values applies the registered op"):
+            VALUES.sin(Value(1.0))
 
 
 def test_comparisons_on_values_read_data_and_equality_stays_identity():

@@ -112,19 +112,19 @@ def test_an_invalid_or_taken_name_is_refused(name, message, tmp_path, capsys):
 
 
 def test_an_existing_folder_is_refused_and_kept(tmp_path, capsys):
-    folder = tmp_path / "neurograd-softsign"
+    folder = tmp_path / "neurograd-squash"
     folder.mkdir()
     (folder / "mine.py").write_text("keep me")
-    status, out = new_plugin("softsign", tmp_path, capsys)
+    status, out = new_plugin("squash", tmp_path, capsys)
     assert status == 2
     assert f"neurograd new-plugin: error: {folder} already exists" in out.err
-    assert listing(tmp_path) == ["neurograd-softsign/mine.py"]
+    assert listing(tmp_path) == ["neurograd-squash/mine.py"]
     assert (folder / "mine.py").read_text() == "keep me"
 
 
 def test_the_neurograd_prefix_is_the_same_plugin(tmp_path, capsys):
-    assert new_plugin("neurograd-softsign", tmp_path, capsys)[0] == 0
-    assert new_plugin("softsign", tmp_path, capsys)[1].err.endswith(
+    assert new_plugin("neurograd-squash", tmp_path, capsys)[0] == 0
+    assert new_plugin("squash", tmp_path, capsys)[1].err.endswith(
         "already exists; choose another name or another --directory\n"
     )
 

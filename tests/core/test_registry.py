@@ -86,7 +86,19 @@ def test_arity_is_inferred_and_attributes_are_keywords(isolated):
             lambda: Op("f", lambda xp, x: x, lambda xp, g, o, x: (g,), arity=0),
             "arity must be a positive",
         ),
-        (lambda: Op("f", lambda xp, *xs: sum(xs), lambda xp, g, o, *xs: xs), "cannot infer arity"),
+        (
+            lambda: Op("f", lambda xp, *xs: sum(xs), lambda xp, g, o, x: (g,)),
+            "forward takes any number of inputs .*, so backward must too",
+        ),
+        (
+            lambda: Op(
+                "f",
+                lambda xp, *xs: sum(xs),
+                lambda xp, g, o, *xs: xs,
+                fast_forward=lambda a, b: a + b,
+            ),
+            "so fast_forward must too",
+        ),
         (lambda: Op("f", ABS, lambda xp, g, o, x: (g,), symbol=3), "symbol must be a string"),
         (
             lambda: Op("f", ABS, lambda xp, g, o, x: (g,), torch="torch.abs"),
@@ -224,33 +236,41 @@ def test_value_does_not_import_the_registry():
     assert "neurograd_core.binding" not in imported
 
 
-def _remainder(xp, a, b):
-    return a % b
+def _floor_divide(xp, a, b):
+    return xp.floor_divide(a, b)
 
 
-def _remainder_backward(xp, grad, out, a, b):
-    return grad, -grad * xp.floor(a / b)
+def _floor_divide_backward(xp, grad, out, a, b):
+    return 0.0 * grad, 0.0 * grad
 
 
 def test_a_third_party_op_can_back_an_operator_no_bundled_op_backs(isolated):
-    assert not hasattr(Value, "__mod__")
-    register_op(Op("mod", _remainder, _remainder_backward, operators=("__mod__", "__rmod__")))
-    x, y = Value(7.5), Value(2.0)
-    z = x % y
-    assert z.data == 1.5 and z.op.name == "mod"
+    assert not hasattr(Value, "__floordiv__")
+    register_op(
+        Op(
+            "floordiv",
+            _floor_divide,
+            _floor_divide_backward,
+            operators=("__floordiv__", "__rfloordiv__"),
+        )
+    )
+    x, y = Value(7.5), Value(-2.0)
+    z = x // y
+    assert z.data == -4.0 and z.op.name == "floordiv"
     z.backward()
-    assert (x.grad, y.grad) == (1.0, -3.0)  # d/db (a - b*floor(a/b)) = -floor(a/b)
-    w = 8.0 % y
-    assert w.data == 0.0 and w.children[1] is y
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    w = 8.0 // y
+    assert w.data == -4.0 and w.children[1] is y
     with pytest.raises(TypeError):
-        x % "text"  # noqa: B018
+        x // "text"  # noqa: B018
 
 
 def test_unregistering_an_operators_op_removes_the_operator(isolated):
-    register_op(Op("mod", _remainder, _remainder_backward, operators=("__mod__",)))
-    assert registry.backing("__mod__") == ["mod"]
-    registry.unregister("mod")
-    assert "__mod__" not in Value.__dict__
+    assert registry.backing("__mod__") == ["remainder"]
+    registry.unregister("remainder")
+    assert "__mod__" not in Value.__dict__ and "__rmod__" not in Value.__dict__
+    with pytest.raises(TypeError):
+        Value(7.5) % 2.0  # noqa: B018
 
 
 def test_two_ops_backing_one_operator_clash_naming_both(isolated):
@@ -278,3 +298,35 @@ TWO_INPUTS = (lambda xp, a, b: a, lambda xp, g, o, a, b: (g, g))
 def test_operators_must_fit_the_op(parts, operators, message):
     with pytest.raises(InvalidOpError, match=message):
         Op("f", *parts, operators=operators)
+
+
+def _total(xp, *xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
+def _total_backward(xp, grad, out, *xs):
+    return (grad,) * len(xs)
+
+
+def test_an_op_of_any_number_of_inputs_is_one_node_however_many_it_takes(isolated):
+    op = register_op(Op("total", _total, _total_backward))
+    assert op.arity is None and repr(op) == "Op('total', arity=any)"
+    xs = [Value(float(i)) for i in range(5)]
+    y = xs[0].total(*xs[1:])
+    assert y.data == 10.0 and y.children == tuple(xs)
+    y.backward(2.0)
+    assert [x.grad for x in xs] == [2.0] * 5
+    z = functional.total(xs[0])
+    assert z.data == 0.0 and z.children == (xs[0],)
+    with pytest.raises(TypeError, match="'total' takes any number of inputs, but at least one"):
+        functional.total()
+
+
+def test_a_star_forward_with_an_arity_keeps_that_arity(isolated):
+    op = register_op(Op("total", _total, _total_backward, arity=3))
+    assert op.arity == 3
+    with pytest.raises(TypeError, match="takes 3 inputs, got 2"):
+        functional.total(1.0, 2.0)

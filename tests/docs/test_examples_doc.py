@@ -17,7 +17,7 @@ except ModuleNotFoundError:  # Python 3.10: pytest itself depends on tomli there
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 DIGITS = ROOT / "examples" / "digits.py"
-TRIG = ROOT / "examples" / "neurograd-trig"
+PLUGIN = ROOT / "examples" / "neurograd-curves"
 
 
 def _requirement_name(requirement: str) -> str:
@@ -61,7 +61,7 @@ def test_digits_example_and_the_replay_guide_name_the_extra():
 def test_every_extra_the_readmes_install_exists():
     for readme, pyproject in [
         (ROOT / "README.md", ROOT / "pyproject.toml"),
-        (TRIG / "README.md", TRIG / "pyproject.toml"),
+        (PLUGIN / "README.md", PLUGIN / "pyproject.toml"),
     ]:
         extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
         for named in re.findall(r'pip install [^\n]*?"[^"\n]*\[(\w+)\]"', readme.read_text()):
@@ -69,11 +69,11 @@ def test_every_extra_the_readmes_install_exists():
 
 
 def test_example_plugin_readme_installs_the_engine_first_and_its_test_extra():
-    text = (TRIG / "README.md").read_text()
+    text = (PLUGIN / "README.md").read_text()
     installs = re.findall(r"^\s*pip install (\S+)", text, flags=re.MULTILINE)
-    assert installs[:2] == ["-e", '"./examples/neurograd-trig[test]"'], installs
+    assert installs[:2] == ["-e", '"./examples/neurograd-curves[test]"'], installs
     assert re.search(r"^\s*pip install -e \.\s", text, flags=re.MULTILINE)
-    test_extra = tomllib.loads((TRIG / "pyproject.toml").read_text())["project"][
+    test_extra = tomllib.loads((PLUGIN / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]["test"]
     for requirement in test_extra:  # the README says what the tests need

@@ -43,3 +43,33 @@ def test_readme_example_prints_what_it_promises(block, output):
         return
     printed = out.getvalue().split("\n")
     assert [line for line in printed if line] == promised_output(block)
+
+
+def _readme_table() -> str:
+    text = README.read_text()
+    found = re.search(r"<!-- bundled ops: [^\n]*-->\n(.*?)<!-- end of bundled ops -->", text, re.S)
+    assert found, "README.md lost the markers of its table of bundled ops"
+    return found.group(1).strip()
+
+
+def test_the_table_of_bundled_ops_is_generated_from_the_registry():
+    from neurograd_core.commands import op_table
+    from neurograd_core.plugins import plugin_infos
+
+    bundled = {info.name for info in plugin_infos() if info.bundled}
+    ops = [op for op in registry if op.provider in bundled]
+    assert len(ops) > 60
+    assert _readme_table() == op_table(ops), "regenerate it: NEUROGRAD_LOAD_PLUGINS= neurograd ops"
+    for row in _readme_table().splitlines()[2:]:
+        name, computes, _, plugin = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert computes and plugin, f"row {name} says nothing of what it computes"
+
+
+def test_neurograd_ops_prints_every_registered_op(capsys):
+    from neurograd_core.cli import main
+    from neurograd_core.commands import op_table
+
+    assert main(["ops"]) == 0
+    assert capsys.readouterr().out.strip() == op_table(registry)
+    assert "| `remainder` | a - b * floor(a / b)" in op_table(registry)
+    assert "| `%` | rounding |" in op_table(registry)

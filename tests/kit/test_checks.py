@@ -39,19 +39,14 @@ def _fast_sin_backward(grad, out, x):
 SIN = Op("sine", _sin, _sin_backward)
 MUL = Op("times", lambda xp, a, b: a * b, _mul_backward, torch=lambda a, b: a * b)
 CUBE = Op("cube", _cube_forward, _cube_backward, arity=1)
-# sin and cos on Values need ops of those names: the trig ops, here in the test itself
-COS = Op("cos", lambda xp, x: xp.cos(x), lambda xp, g, o, x: (-g * xp.sin(x),))
-SIN_OP = Op("sin", _sin, _sin_backward)
 
 
 @pytest.fixture(autouse=True)
-def trig_ops():
+def isolated_registry():
+    """Some tests unregister a bundled op (cos): every test gets the registry back."""
     from neurograd_core import registry
 
     with registry.isolated():
-        for op in (SIN_OP, COS):
-            if op.name not in registry:
-                registry.register(op, provider="tests")
         yield
 
 
@@ -243,3 +238,47 @@ def test_a_backward_that_needs_an_unregistered_op_on_values_says_which():
 
     registry.unregister("cos")
     _fails(op, "values", "xp.cos on Values applies the registered op 'cos'")
+
+
+def _total(xp, *xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x * x
+    return out
+
+
+def test_an_op_of_any_number_of_inputs_is_checked_at_several_counts():
+    def backward(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x for x in xs[1:]])
+
+    good = Op("sum_of_squares", _total, backward)
+    cases = conformance_cases([good])
+    assert {"reused_input", "numpy_arrays", "second_order"} <= {c.check for c in cases}
+    for case in cases:
+        case.run()
+
+    # right for up to two inputs, wrong from the third on: only other counts catch it
+    def short_backward(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x if i < 1 else grad * x for i, x in enumerate(xs[1:])])
+
+    _fails(Op("sum_of_squares", _total, short_backward), "finite_differences", "input 2")
+
+    def one_gradient_short(xp, grad, out, *xs):
+        return (grad, *[2 * grad * x for x in xs[2:]])
+
+    _fails(Op("sum_of_squares", _total, one_gradient_short), "arity", "backward returned")
+
+
+def test_a_variadic_ops_domain_picks_its_input_counts():
+    seen = []
+
+    def odd_only(*xs):
+        seen.append(len(xs))
+        return len(xs) % 2 == 1
+
+    op = Op("odd_total", _total, lambda xp, g, o, *xs: (g, *[2 * g * x for x in xs[1:]]))
+    op = Op("odd_total", _total, op.backward, domain=odd_only)
+    from neurograd_core.testing.sampling import sample_points
+
+    counts = {len(point) for point in sample_points(op, 4)}
+    assert counts == {1, 3, 5} and 2 in seen

@@ -88,6 +88,19 @@ def test_cross_entropy_is_stable_and_matches_torch():
         assert mine == pytest.approx(reference, rel=1e-12, abs=1e-15)
 
 
+def test_cross_entropy_is_one_logsumexp_node_per_sample():
+    rows = [[Value(x) for x in row] for row in ROWS]
+    loss = cross_entropy(rows, [0, 1, 2, 1])
+    ops, stack, seen = [], [loss], set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            ops += [node.op.name] if node.op else []
+            stack.extend(node.children)
+    assert ops.count("logsumexp") == len(ROWS) and "exp" not in ops and "log" not in ops
+
+
 def test_cross_entropy_of_one_sample():
     assert_matches(
         ours(cross_entropy, ROWS[1], 1),

@@ -64,3 +64,13 @@ def test_ieee_results_named_in_the_issue():
     assert (Value(10.0) ** 400).data == math.inf
     assert (Value(-10.0) ** 401).data == -math.inf
     assert (Value(-0.0) ** -1).data == -math.inf
+
+
+@pytest.mark.parametrize("name", [op.name for op in registry if op.arity is None])
+def test_ops_of_any_number_of_inputs_never_raise(name):
+    for a in EXTREMES:
+        for b in EXTREMES:
+            inputs = [Value(a), Value(b), Value(-2.5)]  # three: dot's pair and bias
+            out = registry.apply(name, *inputs)
+            out.backward()
+            assert isinstance(out.data, float) and all(isinstance(x.grad, float) for x in inputs)

@@ -41,6 +41,31 @@ def test_steps_bounded_by_depth_times_op_kinds():
     assert replay.n_steps <= replay.depth * len(kinds)
 
 
+def test_nodes_of_an_op_of_any_number_of_inputs_share_a_step_per_input_count(assert_close):
+    w = Value(0.5)
+
+    def f(x):
+        a, b, c = x
+        pairs = [a.logsumexp(b), b.logsumexp(c), c.logsumexp(a)]  # one step
+        triples = [a.logsumexp(b, w), c.logsumexp(a, w)]  # another, of three inputs each
+        return pairs + triples
+
+    X = np.random.default_rng(1).uniform(-3, 3, size=(5, 3))
+    replay = trace(f, [w], X)
+    assert replay.n_steps == 2 and replay.depth == 1
+    got = np.asarray(replay.forward(X))
+    replay.backward(np.ones((5, 5)))
+    replayed_grad, w.grad = w.grad, 0.0
+    expected = []
+    for row in X.tolist():
+        outputs = f([Value(v) for v in row])
+        expected.append([out.data for out in outputs])
+        for out in outputs:
+            out.backward()
+    assert_close(got, expected)
+    assert_close([replayed_grad], [w.grad])
+
+
 def test_a_whole_batch_graph_replays_with_new_data(assert_close):
     """micrograd's style: one graph over every example; replayed, examples share steps."""
     random.seed(1)
