@@ -13,6 +13,7 @@ arithmetic and activations.
 from neurograd_core.errors import (
     AnomalyError,
     BackwardError,
+    ForwardError,
     InvalidOpError,
     NeurogradError,
     OpConflictError,
@@ -28,6 +29,7 @@ from neurograd_core.value import Value
 __all__ = [
     "AnomalyError",
     "BackwardError",
+    "ForwardError",
     "InvalidOpError",
     "NeurogradError",
     "Op",

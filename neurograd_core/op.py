@@ -134,11 +134,12 @@ def _on_floats(forward: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _on_floats_backward(backward: Callable[..., Any]) -> Callable[..., Any]:
-    """The generic backward on plain floats; gradients come back as plain floats."""
+    """The generic backward on plain floats; gradients come back as plain floats (anything
+    else is left for the engine to convert or to refuse, naming the op)."""
 
     def eager_backward(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple:
         grads = backward(SCALAR, Float(grad), Float(out), *[Float(x) for x in inputs], **attrs)
-        return tuple(float(g) for g in grads)
+        return tuple(float(g) if isinstance(g, float) else g for g in grads)
 
     return eager_backward
 
