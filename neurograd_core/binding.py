@@ -32,6 +32,8 @@ def _operand(other: Any) -> Value | None:
 
 def unary_method(op: Op) -> Callable[..., Value]:
     forward = op.eager_forward
+    if op.required_attrs:  # never called without them: apply checks they are given
+        return lambda self, **attrs: apply(op, self, **attrs)
 
     def method(self: Value, **attrs: Any) -> Value:
         if attrs or modes.active:

@@ -85,6 +85,14 @@ def _required_attrs(parameters: list[inspect.Parameter]) -> tuple[str, ...]:
     return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty)
 
 
+def _accepted_attrs(parameters: list[inspect.Parameter], arity: int) -> tuple[str, ...] | None:
+    """The attributes forward takes by keyword (after its inputs); None if ``**kwargs``."""
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    positional = [p for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][arity:]
+    return tuple(p.name for p in positional + [p for p in parameters if p.kind is p.KEYWORD_ONLY])
+
+
 def _takes_xp_first(function: Callable[..., Any], what: str, name: str) -> list[inspect.Parameter]:
     parameters = _parameters(function, what, name)
     first = parameters[0].name if parameters else None
@@ -163,7 +171,8 @@ class Op:
     * ``kinks`` -- input values where the op is not differentiable (e.g. 0.0 for relu).
 
     Set by Neurograd: ``required_attrs`` (keyword-only parameters of forward without
-    a default), ``attrs`` (of a node's copy), ``provider`` (the plugin that registered
+    a default), ``accepted_attrs`` (every attribute forward takes, None if it takes
+    ``**kwargs``), ``attrs`` (of a node's copy), ``provider`` (the plugin that registered
     it), ``eager_forward`` and ``backward_call`` (what eager mode calls).
     """
 
@@ -175,6 +184,7 @@ class Op:
         "fast_backward",
         "arity",
         "required_attrs",
+        "accepted_attrs",
         "operators",
         "traits",
         "symbol",
@@ -245,6 +255,7 @@ class Op:
             "fast_backward": fast_backward,
             "arity": arity,
             "required_attrs": attributes,
+            "accepted_attrs": _accepted_attrs(forward_parameters, arity),
             "operators": operators,
             "traits": frozenset(traits),
             "symbol": symbol,

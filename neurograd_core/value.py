@@ -374,6 +374,19 @@ def node(data: Any, op: Op, first: Value, second: Value | None = None) -> Value:
     return value
 
 
+def _attributes(op: Op, attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` as the op's forward receives them, or a ``TypeError`` naming the op and
+    the attribute that it does not take or that is missing (the caller's mistake, not
+    the op's)."""
+    accepted, missing = op.accepted_attrs, [a for a in op.required_attrs if a not in attrs]
+    unknown = [] if accepted is None else [a for a in attrs if a not in accepted]
+    if unknown or missing:
+        takes = ", ".join(accepted) if accepted else "none"
+        wrong = f"takes no attribute {unknown[0]!r}" if unknown else f"needs {missing[0]!r}"
+        raise TypeError(f"op {_describe(op)} {wrong} (its attributes: {takes})")
+    return {name: number_attribute(value) for name, value in attrs.items()}
+
+
 def forward_error(op: Op, err: Exception) -> ForwardError:
     """What computing a node raises when the op's forward raised ``err`` (other than one
     of Neurograd's own errors): the op and its plugin are named, ``err`` is the cause."""
@@ -386,9 +399,9 @@ def apply(op: Op, *inputs: Any, **attrs: Any) -> Value:
     The general path behind every bound method; the methods skip it when no
     attributes are given and neither mode is on.
     """
+    if attrs or op.required_attrs:
+        attrs = _attributes(op, attrs)
     children = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
-    if attrs:
-        attrs = {name: number_attribute(value) for name, value in attrs.items()}
     try:
         result = op.eager_forward(*[c.data for c in children], **attrs)
     except NeurogradError:

@@ -138,3 +138,18 @@ def test_an_exception_in_a_forward_backing_an_operator_with_a_number_operand(iso
     )
     with pytest.raises(ForwardError, match=rf"'broken_pow' \(from plugin '{PLUGIN}'\)"):
         Value(1.0) // 2
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: Value(1.0).tanh(bad=1), r"op 'tanh' \(from plugin 'activations'\) takes no "),
+        (lambda: Value(1.0).leaky_relu(slope=0.1), r"no attribute 'slope'.*negative_slope"),
+        (lambda: functional.pow(Value(1.0)), r"op 'pow' .*needs 'exponent'"),
+        (lambda: Value(1.0).pow(), r"op 'pow' .*needs 'exponent'"),
+    ],
+    ids=["unknown", "misspelt", "missing (functional)", "missing (method)"],
+)
+def test_a_wrong_attribute_is_the_callers_type_error_naming_the_op(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
