@@ -15,6 +15,7 @@ from neurograd_core.autograd import grad, hessian, hvp, jacobian, jvp, vjp
 from neurograd_core.errors import (
     AnomalyError,
     BackwardError,
+    ForwardError,
     InvalidOpError,
     NeurogradError,
     OpConflictError,
@@ -30,6 +31,7 @@ from neurograd_core.value import Value
 __all__ = [
     "AnomalyError",
     "BackwardError",
+    "ForwardError",
     "InvalidOpError",
     "NeurogradError",
     "Op",

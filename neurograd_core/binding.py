@@ -12,8 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from neurograd_core import modes
+from neurograd_core.errors import NeurogradError
 from neurograd_core.op import Op
-from neurograd_core.value import Value, apply, as_float, node
+from neurograd_core.value import FLOAT_LIMIT, Value, apply, as_float, forward_error, node
+
+# Each method calls the op's forward inside try/except: free while nothing is raised
+# (CPython 3.11+), and a failing forward is reported naming the op and its plugin.
 
 
 def _operand(other: Any) -> Value | None:
@@ -28,11 +32,19 @@ def _operand(other: Any) -> Value | None:
 
 def unary_method(op: Op) -> Callable[..., Value]:
     forward = op.eager_forward
+    if op.required_attrs:  # never called without them: apply checks they are given
+        return lambda self, **attrs: apply(op, self, **attrs)
 
     def method(self: Value, **attrs: Any) -> Value:
         if attrs or modes.active:
             return apply(op, self, **attrs)
-        return node(forward(self.data), op, self)
+        try:
+            data = forward(self.data)
+        except NeurogradError:
+            raise
+        except Exception as err:
+            raise forward_error(op, err) from err
+        return node(data, op, self)
 
     return method
 
@@ -47,7 +59,13 @@ def binary_method(op: Op) -> Callable[..., Any]:
                 return NotImplemented
         if modes.active:
             return apply(op, self, other)
-        return node(forward(self.data, other.data), op, self, other)
+        try:
+            data = forward(self.data, other.data)
+        except NeurogradError:
+            raise
+        except Exception as err:
+            raise forward_error(op, err) from err
+        return node(data, op, self, other)
 
     return method
 
@@ -62,7 +80,13 @@ def reflected_method(op: Op) -> Callable[..., Any]:
             return NotImplemented
         if modes.active:
             return apply(op, other, self)
-        return node(forward(other.data, self.data), op, other, self)
+        try:
+            data = forward(other.data, self.data)
+        except NeurogradError:
+            raise
+        except Exception as err:
+            raise forward_error(op, err) from err
+        return node(data, op, other, self)
 
     return method
 
@@ -82,9 +106,16 @@ def operand_as_attribute(op: Op, binary: Op | None, operator: str) -> Callable[.
     to_value = binary_method(binary) if binary is not None else None
 
     def method(self: Value, other: Any) -> Any:
-        if (type(other) is int or type(other) is float) and not modes.active:
-            configured = op.with_attrs({attribute: other})
-            return node(forward(self.data, **{attribute: other}), configured, self)
+        if (
+            type(other) is float or (type(other) is int and -FLOAT_LIMIT < other < FLOAT_LIMIT)
+        ) and not modes.active:
+            try:
+                data = forward(self.data, **{attribute: other})
+            except NeurogradError:
+                raise
+            except Exception as err:
+                raise forward_error(op, err) from err
+            return node(data, op.with_attrs({attribute: other}), self)
         if isinstance(other, Value):
             if to_value is None:
                 raise TypeError(

@@ -23,6 +23,10 @@ class PluginLoadError(NeurogradError, RuntimeError):
     """A plugin failed to import or to register (raised only in strict mode)."""
 
 
+class ForwardError(NeurogradError, RuntimeError):
+    """An op's forward raised while computing a node; the original error is the cause."""
+
+
 class BackwardError(NeurogradError, RuntimeError):
     """An op's backward failed or broke the contract while ``backward()`` ran."""
 

@@ -85,6 +85,16 @@ def _required_attrs(parameters: list[inspect.Parameter]) -> tuple[str, ...]:
     return tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty)
 
 
+def _accepted_attrs(
+    parameters: list[inspect.Parameter], arity: int | None
+) -> tuple[str, ...] | None:
+    """The attributes forward takes by keyword (after its inputs); None if ``**kwargs``."""
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    positional = [p for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][arity:]
+    return tuple(p.name for p in positional + [p for p in parameters if p.kind is p.KEYWORD_ONLY])
+
+
 def _takes_xp_first(function: Callable[..., Any], what: str, name: str) -> list[inspect.Parameter]:
     parameters = _parameters(function, what, name)
     first = parameters[0].name if parameters else None
@@ -172,14 +182,15 @@ def _on_floats(forward: Callable[..., Any], arity: int | None) -> Callable[..., 
 
 
 def _on_floats_backward(backward: Callable[..., Any], arity: int | None) -> Callable[..., Any]:
-    """The generic backward on plain floats; gradients come back as plain floats."""
+    """The generic backward on plain floats; gradients come back as plain floats (anything
+    else is left for the engine to convert or to refuse, naming the op)."""
     if arity == 1:
 
         def one(grad: float, out: float, x: float, **attrs: Any) -> tuple[Any, ...]:
             grads = backward(SCALAR, Float(grad), Float(out), Float(x), **attrs)
             if len(grads) != 1:
                 return tuple(grads)  # the engine names the op and the count
-            return (float(grads[0]),)
+            return (_as_plain(grads[0]),)
 
         return one
     if arity == 2:
@@ -188,15 +199,20 @@ def _on_floats_backward(backward: Callable[..., Any], arity: int | None) -> Call
             grads = backward(SCALAR, Float(grad), Float(out), Float(a), Float(b), **attrs)
             if len(grads) != 2:
                 return tuple(grads)
-            return float(grads[0]), float(grads[1])
+            return _as_plain(grads[0]), _as_plain(grads[1])
 
         return two
 
     def many(grad: float, out: float, *inputs: float, **attrs: Any) -> tuple[Any, ...]:
         grads = backward(SCALAR, Float(grad), Float(out), *[Float(x) for x in inputs], **attrs)
-        return tuple(float(g) for g in grads)
+        return tuple(_as_plain(g) for g in grads)
 
     return many
+
+
+def _as_plain(gradient: Any) -> Any:
+    """A ``Float`` as a plain float; anything else as it is, for the engine to check."""
+    return float(gradient) if isinstance(gradient, float) else gradient
 
 
 class Op:
@@ -220,7 +236,8 @@ class Op:
     * ``kinks`` -- input values where the op is not differentiable (e.g. 0.0 for relu).
 
     Set by Neurograd: ``required_attrs`` (keyword-only parameters of forward without
-    a default), ``attrs`` (of a node's copy), ``provider`` (the plugin that registered
+    a default), ``accepted_attrs`` (every attribute forward takes, None if it takes
+    ``**kwargs``), ``attrs`` (of a node's copy), ``provider`` (the plugin that registered
     it), ``eager_forward`` and ``backward_call`` (what eager mode calls).
     """
 
@@ -232,6 +249,7 @@ class Op:
         "fast_backward",
         "arity",
         "required_attrs",
+        "accepted_attrs",
         "operators",
         "traits",
         "symbol",
@@ -254,6 +272,7 @@ class Op:
     fast_backward: Callable[..., tuple[float, ...]] | None
     arity: int
     required_attrs: tuple[str, ...]
+    accepted_attrs: tuple[str, ...] | None
     operators: tuple[str, ...]
     traits: frozenset[str]
     symbol: str | None
@@ -313,6 +332,7 @@ class Op:
             "fast_backward": fast_backward,
             "arity": arity,
             "required_attrs": attributes,
+            "accepted_attrs": _accepted_attrs(forward_parameters, arity),
             "operators": operators,
             "traits": frozenset(traits),
             "symbol": symbol,

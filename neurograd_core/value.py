@@ -12,19 +12,28 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from neurograd_core.errors import AnomalyError, BackwardError, NeurogradError
+from neurograd_core.errors import AnomalyError, BackwardError, ForwardError, NeurogradError
 from neurograd_core.modes import state
+
+# Ints from here on, in magnitude, round to an infinity when converted to a float.
+FLOAT_LIMIT = 2**1024 - 2**970
 
 if TYPE_CHECKING:
     from neurograd_core.op import Op
 
 
 def as_float(data: Any, op: Op | None = None) -> float:
-    """``data`` as a Python float, or a ``TypeError`` naming what it was."""
+    """``data`` as a Python float, or a ``TypeError`` naming what it was.
+
+    An int too large for a float becomes the infinity of its sign, as IEEE 754's
+    conversion rounds it (Python's ``float()`` raises ``OverflowError`` instead).
+    """
     if type(data) is float:
         return data
-    if isinstance(data, (bool, int, float)):
+    if isinstance(data, float):
         return float(data)
+    if isinstance(data, int):
+        return _int_as_float(data)
     # numpy scalars and 0-d arrays of a real dtype (numpy itself is not imported)
     dtype = getattr(data, "dtype", None)
     if getattr(data, "ndim", None) == 0 and getattr(dtype, "kind", "") in "biuf":
@@ -42,6 +51,21 @@ def as_float(data: Any, op: Op | None = None) -> float:
 # Set by plugin loading (``plugins.finish_loading``): loads the plugins whose module was
 # still being imported when plugins loaded. A missing attribute may be one of their ops.
 late_plugins: Callable[[], bool] | None = None
+
+
+def _int_as_float(number: int) -> float:
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
+def number_attribute(value: Any) -> Any:
+    """An op attribute as the op receives it: an int too large for a float is its
+    infinity, as everywhere Neurograd takes a number; anything else is unchanged."""
+    if type(value) is int and not -FLOAT_LIMIT < value < FLOAT_LIMIT:
+        return _int_as_float(value)
+    return value
 
 
 def _compared(other: Any) -> float:
@@ -120,21 +144,16 @@ class Value:
     def backward(self, gradient: float = 1.0) -> None:
         """Add d(self)/d(node) * ``gradient`` to the ``.grad`` of every node below self.
 
-        Gradients accumulate across calls, as in PyTorch. If an op's backward
-        fails, every ``.grad`` is left as it was.
+        Gradients accumulate across calls, as in PyTorch. If an op's backward fails,
+        or the call is interrupted (KeyboardInterrupt) at any point, every ``.grad``
+        is left as it was. Threads may run ``backward()`` at the same time on graphs
+        that share leaves only (parameters, inputs); see ``_accumulate``.
         """
-        seed = as_float(gradient)
-        order, previous = _order_and_set_aside(self)
-        self.grad = seed
-        try:
-            _propagate(order)
-        except BaseException:
-            for node, grad in previous.items():
-                node.grad = grad
-            raise
-        for node, grad in previous.items():
-            if grad:  # most nodes are new, with nothing to add back
-                node.grad += grad
+        seed = gradient if type(gradient) is float else _seed(gradient)
+        if self._first is None:  # a leaf: the gradient of a value by itself
+            self.grad += seed
+            return
+        _accumulate(self, seed)
 
     # In a notebook cell: a table of data, grad and op (neurograd_core/notebook.py).
     def _repr_html_(self) -> str:
@@ -228,21 +247,28 @@ class Value:
     # --- end of generated op declarations ---
 
 
+def _seed(gradient: Any) -> float:
+    try:
+        return as_float(gradient)
+    except TypeError:
+        raise TypeError(
+            f"backward(gradient=...) takes a real number, got {type(gradient).__name__}"
+        ) from None
+
+
 _EXIT = object()  # stack marker: the node below it has had all its inputs ordered
 
 
-def _order_and_set_aside(root: Value) -> tuple[list[Value], dict[Value, float]]:
-    """Every node below ``root``, each after all of its inputs, and the ``.grad`` it had.
-
-    A backward pass sums its gradients in ``.grad`` itself, so each node's
-    gradient is set aside and zeroed as the node is first reached; the caller
-    adds it back at the end (or restores it if an op's backward fails).
+def _order_and_set_aside(root: Value, order: list[Value], previous: dict[Value, float]) -> None:
+    """Fill ``order`` with the inner nodes below ``root`` (every node an op made), each
+    before all of its inputs, and ``previous`` with the ``.grad`` of every node below
+    root, leaves included. Each inner node's ``.grad`` is zeroed, after it is recorded:
+    the caller can always put it back.
 
     This is an iterative depth-first search. A node is marked visited when it is
     entered; in a DAG, a visited node that is reached again is already ordered.
+    Leaves are not ordered: no gradient flows out of them.
     """
-    order: list[Value] = []
-    previous: dict[Value, float] = {}  # also the visited set
     stack: list = [root]
     push, pop = stack.append, stack.pop
     while stack:
@@ -250,43 +276,72 @@ def _order_and_set_aside(root: Value) -> tuple[list[Value], dict[Value, float]]:
         if node is _EXIT:
             order.append(pop())
         elif node not in previous:
-            previous[node] = node.grad
-            node.grad = 0.0
-            push(node)
-            push(_EXIT)
+            previous[node] = node.grad  # also the visited set
             if node._first is not None:
+                node.grad = -0.0
+                push(node)
+                push(_EXIT)
                 push(node._first)
                 if node._second is not None:
                     push(node._second)
                     if node._rest:
                         stack.extend(node._rest)
-    return order, previous
+    order.reverse()
 
 
-def _propagate(order: list[Value]) -> None:
-    """The chain rule, from the last node of ``order`` (the root, whose .grad is the seed) down.
+# Stages of _accumulate, for undoing what was done when it is interrupted.
+_ORDERING, _PROPAGATING, _ADDING_BACK = 0, 1, 2
+
+
+def _accumulate(root: Value, seed: float) -> None:
+    """The chain rule, from ``root`` down; undone entirely if anything interrupts it.
+
+    An inner node's gradient is summed in its ``.grad``, from -0.0 (the additive
+    identity of IEEE 754: 0.0 would turn a gradient of -0.0 into 0.0); what it had
+    before is set aside and added back at the end. Inner nodes belong to this call.
+    Leaves receive their gradients directly in ``.grad``, so that threads sharing a
+    parameter each add to it. If an exception or KeyboardInterrupt stops this
+    function, at any point, the inner nodes get their old ``.grad`` back and each
+    leaf loses exactly what this call added to it (``_undo``): another thread's
+    additions stay.
 
     Ops of one and two inputs (all bundled ones) are unrolled: this loop is half
-    of the time of ``backward()``.
+    of the time of ``backward()``. Each gradient is checked to be a float by
+    ``x.__class__ is float``: 5 ns, where ``type(x) is float`` costs 24 (CPython 3.11).
     """
     check_finite = state.anomaly
-    node = order[-1]
-    grads = None
+    order: list[Value] = []
+    previous: dict[Value, float] = {}
+    stage = _ORDERING
+    finished = None  # the last node whose gradients reached its inputs
+    kept: dict[Value, float] = {}  # this call's gradient of inner nodes already added back
+    node, grads = root, None
     try:
-        for node in reversed(order):
+        _order_and_set_aside(root, order, previous)
+        root.grad = seed
+        stage = _PROPAGATING
+        for node in order:
             a = node._first
-            if a is None:
-                continue
             op = node._op
             b = node._second
             grads = None
             if b is None:
                 grads = op.backward_call(node.grad, node.data, a.data)
                 (grad_a,) = grads
+                if grad_a.__class__ is not float:
+                    grad_a = _real(grad_a, op, 0)
+                if check_finite:
+                    _check_gradients(op, (grad_a,))
+                finished = node
                 a.grad += grad_a
             elif not node._rest:
                 grads = op.backward_call(node.grad, node.data, a.data, b.data)
                 grad_a, grad_b = grads
+                if grad_a.__class__ is not float or grad_b.__class__ is not float:
+                    grad_a, grad_b = _real(grad_a, op, 0), _real(grad_b, op, 1)
+                if check_finite:
+                    _check_gradients(op, (grad_a, grad_b))
+                finished = node
                 a.grad += grad_a
                 b.grad += grad_b
             else:
@@ -294,14 +349,86 @@ def _propagate(order: list[Value]) -> None:
                 grads = op.backward_call(node.grad, node.data, *[c.data for c in children])
                 if len(grads) != len(children):
                     raise ValueError("wrong number of gradients")
-                for child, grad in zip(children, grads):
+                reals = [_real(grad, op, i) for i, grad in enumerate(grads)]
+                if check_finite:
+                    _check_gradients(op, reals)
+                finished = node
+                for child, grad in zip(children, reals):
                     child.grad += grad
-            if check_finite:
-                _check_gradients(op, grads)
-    except NeurogradError:
+        stage = _ADDING_BACK
+        for node, grad in previous.items():
+            if grad and node._first is not None:  # most nodes are new: nothing to add back
+                kept[node] = node.grad
+                node.grad += grad
+    except BaseException as err:
+        if stage == _ORDERING or finished is None:
+            done = 0
+        elif stage == _PROPAGATING:
+            done = order.index(finished) + 1
+        else:
+            done = len(order)
+        _undo(order[:done], previous, kept)
+        if stage == _PROPAGATING and isinstance(err, Exception):
+            if not isinstance(err, NeurogradError):
+                raise _backward_error(node, grads, err) from err
         raise
-    except Exception as err:
-        raise _backward_error(node, grads, err) from err
+
+
+def _undo(processed: list[Value], previous: dict[Value, float], kept: dict) -> None:
+    """Put back every ``.grad`` that ``_accumulate`` changed; ``processed`` are the nodes
+    whose gradients reached their inputs.
+
+    An inner node gets its old value back. A leaf may be shared with another thread
+    that added to it meanwhile, so it loses this call's additions instead, recomputed
+    by running the same backwards again (ops are pure; the common path records
+    nothing). When no other thread touched the leaf, its old value is restored
+    exactly, not up to rounding.
+    """
+    added: dict[Value, list[float]] = {}
+    try:
+        for node in processed:
+            op = node._op
+            grad = kept.get(node, node.grad)
+            children = node.children
+            grads = op.backward_call(grad, node.data, *[c.data for c in children])
+            for i, (child, g) in enumerate(zip(children, grads)):
+                if child._first is None:
+                    added.setdefault(child, []).append(_real(g, op, i))
+    except BaseException:  # an op that is not pure, or a second interruption: old values
+        added = {leaf: [] for leaf in previous if leaf._first is None}
+    for node, grad in previous.items():
+        if node._first is not None:
+            node.grad = grad
+    for leaf, grads in added.items():
+        old = previous[leaf]
+        expected = old
+        for g in grads:
+            expected += g
+        if not grads or _same_bits(leaf.grad, expected):
+            leaf.grad = old
+        else:
+            for g in reversed(grads):
+                leaf.grad -= g
+
+
+def _same_bits(a: float, b: float) -> bool:
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (a != a and b != b)
+
+
+def _real(grad: Any, op: Op, index: int) -> float:
+    """A gradient as a Python float (numpy scalars and ints convert), or a
+    ``BackwardError`` naming the op."""
+    if type(grad) is float:
+        return grad
+    if not isinstance(grad, complex):
+        try:
+            return as_float(grad)
+        except TypeError:
+            pass
+    raise BackwardError(
+        f"backward of op {_describe(op)} returned {type(grad).__name__} {grad!r} as the "
+        f"gradient of input {index}; a gradient is a real number (a float)"
+    )
 
 
 def _backward_error(node: Value, grads: Any, err: Exception) -> BackwardError:
@@ -350,14 +477,41 @@ def node(data: Any, op: Op, first: Value, second: Value | None = None) -> Value:
     return value
 
 
+def _attributes(op: Op, attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` as the op's forward receives them, or a ``TypeError`` naming the op and
+    the attribute that it does not take or that is missing (the caller's mistake, not
+    the op's)."""
+    accepted, missing = op.accepted_attrs, [a for a in op.required_attrs if a not in attrs]
+    unknown = [] if accepted is None else [a for a in attrs if a not in accepted]
+    if unknown or missing:
+        takes = ", ".join(accepted) if accepted else "none"
+        wrong = f"takes no attribute {unknown[0]!r}" if unknown else f"needs {missing[0]!r}"
+        raise TypeError(f"op {_describe(op)} {wrong} (its attributes: {takes})")
+    return {name: number_attribute(value) for name, value in attrs.items()}
+
+
+def forward_error(op: Op, err: Exception) -> ForwardError:
+    """What computing a node raises when the op's forward raised ``err`` (other than one
+    of Neurograd's own errors): the op and its plugin are named, ``err`` is the cause."""
+    return ForwardError(f"forward of op {_describe(op)} failed: {err!r}")
+
+
 def apply(op: Op, *inputs: Any, **attrs: Any) -> Value:
     """Compute ``op`` on ``inputs`` (Values or numbers), honouring the modes in ``modes``.
 
     The general path behind every bound method; the methods skip it when no
     attributes are given and neither mode is on.
     """
+    if attrs or op.required_attrs:
+        attrs = _attributes(op, attrs)
     children = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
-    out = as_float(op.eager_forward(*[c.data for c in children], **attrs), op)
+    try:
+        result = op.eager_forward(*[c.data for c in children], **attrs)
+    except NeurogradError:
+        raise
+    except Exception as err:
+        raise forward_error(op, err) from err
+    out = as_float(result, op)
     if state.anomaly and not math.isfinite(out):
         shown = ", ".join(repr(c.data) for c in children)
         raise AnomalyError(f"op {_describe(op)} gave {out} for inputs ({shown})")

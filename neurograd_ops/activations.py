@@ -20,7 +20,8 @@ SOFTPLUS_LINEAR_ABOVE = 20.0  # PyTorch's threshold: there softplus(x) == x in f
 
 def relu(xp: Any, x: Any) -> Any:
     """max(x, 0)."""
-    return xp.where(x <= 0, 0.0, x)
+    # x < 0, not x <= 0: relu(-0.0) is -0.0, as in PyTorch (and micrograd)
+    return xp.where(x < 0, 0.0, x)
 
 
 def relu_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
@@ -119,7 +120,7 @@ def abs_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
 
 
 def _relu_fast(x: float) -> float:
-    return 0.0 if x <= 0.0 else x
+    return 0.0 if x < 0.0 else x
 
 
 def _relu_fast_backward(grad: float, out: float, x: float) -> tuple[float]:

@@ -81,7 +81,9 @@ def pow_(xp: Any, x: Any, *, exponent: float) -> Any:
 def pow_backward(xp: Any, grad: Any, out: Any, x: Any, *, exponent: float) -> tuple[Any]:
     if exponent == 0:
         return (0.0,)
-    return (grad * exponent * _number_power(xp, x, exponent - 1),)
+    # PyTorch's order: the local slope first, then grad. grad * exponent could overflow
+    # where the slope is 0 (PyTorch then gives 0), and the other way round.
+    return (grad * (exponent * _number_power(xp, x, exponent - 1)),)
 
 
 def power_(xp: Any, base: Any, exponent: Any) -> Any:
@@ -90,10 +92,12 @@ def power_(xp: Any, base: Any, exponent: Any) -> Any:
 
 
 def power_backward(xp: Any, grad: Any, out: Any, base: Any, exponent: Any) -> tuple[Any, Any]:
-    d_base = xp.where(xp.equal(exponent, 0), 0.0, grad * exponent * base ** (exponent - 1))
-    # PyTorch's convention: no gradient to the exponent where base == 0 and exponent >= 0
+    # PyTorch's forms, in its order of multiplication (see pow_backward)
+    d_base = xp.where(xp.equal(exponent, 0), 0.0, grad * (exponent * base ** (exponent - 1)))
+    # No slope to the exponent where base == 0 and exponent >= 0; grad still multiplies
+    # the 0, so an incoming inf or nan gives nan, as in PyTorch
     no_slope = xp.equal(base, 0) & (exponent >= 0)
-    d_exponent = xp.where(no_slope, 0.0, grad * out * xp.log(base))
+    d_exponent = grad * xp.where(no_slope, 0.0, out * xp.log(base))
     return d_base, d_exponent
 
 
@@ -136,14 +140,14 @@ def _pow_fast(x: float, *, exponent: float) -> float:
 def _pow_fast_backward(grad: float, out: float, x: float, *, exponent: float) -> tuple[float]:
     if exponent == 0:
         return (0.0,)
-    return (grad * exponent * _fast_number_power(x, exponent - 1),)
+    return (grad * (exponent * _fast_number_power(x, exponent - 1)),)
 
 
 def _power_fast_backward(
     grad: float, out: float, base: float, exponent: float
 ) -> tuple[float, float]:
-    d_base = 0.0 if exponent == 0.0 else grad * exponent * power(base, exponent - 1.0)
-    d_exponent = 0.0 if base == 0.0 and exponent >= 0.0 else grad * out * log(base)
+    d_base = 0.0 if exponent == 0.0 else grad * (exponent * power(base, exponent - 1.0))
+    d_exponent = grad * (0.0 if base == 0.0 and exponent >= 0.0 else out * log(base))
     return d_base, d_exponent
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import inspect
+import json
 import math
 import os
 import re
@@ -74,7 +75,9 @@ def _default(parameter: inspect.Parameter) -> str:
     value = parameter.default
     if value is parameter.empty:
         return ""
-    plain = value is None or type(value) in (bool, int, str)
+    if type(value) is str:  # double quotes, as ruff formats the file
+        return " = " + json.dumps(value)
+    plain = value is None or type(value) in (bool, int)
     if plain or (type(value) is float and math.isfinite(value)):
         return f" = {value!r}"
     return " = ..."

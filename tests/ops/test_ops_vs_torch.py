@@ -120,9 +120,9 @@ def test_binary_op_matches_pytorch(name, a, b):
     check(getattr(functional, name), TORCH_BINARY[name], a, b, upstream=0.5)
 
 
-@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1, -2.5, 0, 1, 1 / 3])
-# Not -0.0: there PyTorch's x**-0.5 (a reciprocal square root) gives -inf, C99 pow gives +inf.
-@pytest.mark.parametrize("x", [-2.0, 0.0, 0.7, 3.0, 1e200, -1e200, INF, NAN])
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -0.5, -1, -2.5, 0, 1, 1 / 3])
+# -0.0 and -inf: PyTorch's x**±0.5 are (reciprocal) square roots there, not C99 pow
+@pytest.mark.parametrize("x", [-2.0, 0.0, -0.0, 0.7, 3.0, 1e200, -1e200, INF, -INF, NAN])
 def test_constant_exponent_matches_pytorch(x, exponent):
     check(lambda v: v**exponent, lambda t: t**exponent, x)
 
