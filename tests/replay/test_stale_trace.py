@@ -90,13 +90,19 @@ def test_graph_mode_cannot_be_rechecked():
         replay.check(np.array([1.0]))
 
 
-def test_a_value_not_listed_as_parameter_is_read_at_every_run(assert_close):
-    """A forgotten parameter behaves as in eager mode: its current data is used (no gradient)."""
+def test_a_value_not_listed_as_parameter_is_read_and_differentiated(assert_close):
+    """A Value captured from outside behaves as in eager mode: current data, and a gradient."""
     w, scale = Value(0.5), Value(2.0)
     X = np.array([1.0, -2.0])
     replay = trace(lambda x: x * w * scale, [w], X)
+    assert replay.captured == [scale]
     scale.data = 3.0
     assert_close(replay.forward(X), [1.5, -3.0])
     replay.backward()
     assert_close(w.grad, 3.0 * (1.0 - 2.0))
-    assert scale.grad == 0.0
+    assert_close(scale.grad, 0.5 * (1.0 - 2.0))  # was silently 0.0
+
+    w.grad = scale.grad = 0.0
+    for x in X.tolist():  # eager mode, example by example
+        (x * w * scale).backward()
+    assert_close(scale.grad, -0.5)
