@@ -265,8 +265,10 @@ class SGD(Optimizer):
         if momentum:
             if velocity is None:
                 velocity = grad
-            else:
+            elif self.dampening:
                 velocity = momentum * velocity + (1.0 - self.dampening) * grad
+            else:  # 1.0 * grad is grad: one array operation fewer
+                velocity = momentum * velocity + grad
             grad = grad + momentum * velocity if self.nesterov else velocity
         return self.lr * grad, velocity
 

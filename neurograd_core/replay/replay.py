@@ -11,11 +11,11 @@ one Value, ``(N, k)`` for one that was a list of k Values), parameters' current
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
 from functools import cache
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -71,6 +71,8 @@ class Replay:
         self.device = backend.device
         self.schedule: Schedule = build_schedule(graph)
         self.steps = [make_step(group, backend) for group in self.schedule.groups]
+        self._forward_calls = [step.forward for step in self.steps]
+        self._backward_calls = [step.backward for step in reversed(self.steps) if step.needs_grad]
         self.params = list(params)
         self.captured = list(graph.captured)
         self.input_shapes = [tuple(shape) for shape in input_shapes]
@@ -88,6 +90,8 @@ class Replay:
         self._buffers: Buffers | None = None
         self._ran = False
         self._stored: tuple[ParameterArrays, Any] | None = None
+        self._seen_inputs: list[Any] = []  # the last checked input arrays (numpy only)
+        self._seen_shapes: list[tuple[int, ...]] = []
 
     def __repr__(self) -> str:
         return (
@@ -99,7 +103,7 @@ class Replay:
 
     def forward(self, *arrays: Any) -> Any:
         """The outputs for every example: shape ``(N,)`` for one output, ``(N, k)`` for k."""
-        return self._outputs(self.run_forward(arrays))
+        return self._outputs(self._backend.quietly(self.run_forward, arrays))
 
     def forward_with(self, param_values: Any, *arrays: Any) -> Any:
         """``forward`` with the parameters' values given (one per parameter) instead of read."""
@@ -107,7 +111,7 @@ class Replay:
             raise ValueError(
                 f"expected {len(self.params)} parameter values, got shape {np.shape(param_values)}"
             )
-        return self._outputs(self.run_forward(arrays, param_values))
+        return self._outputs(self._backend.quietly(self.run_forward, arrays, param_values))
 
     def backward(self, seed: Any = 1.0) -> None:
         """Add d(sum over examples of seed * output)/d(param) to each parameter's ``.grad``.
@@ -116,12 +120,12 @@ class Replay:
         graph. ``seed`` is a number, or an array shaped like ``forward``'s result.
         Captured Values (used by the function, not in ``params``) get theirs too.
         """
-        self.run_backward(self._seed_rows(seed))
+        self._backend.quietly(self.run_backward, self._seed_rows(seed))
         self.add_to_grads()
 
     def gradients(self, seed: Any = 1.0) -> Any:
         """What ``backward`` would add to each parameter's ``.grad``, without adding it."""
-        self.run_backward(self._seed_rows(seed))
+        self._backend.quietly(self.run_backward, self._seed_rows(seed))
         assert self._buffers is not None
         return self._backend.copy(self._buffers.grads[FIXED][: len(self.params), 0])
 
@@ -152,18 +156,14 @@ class Replay:
 
     # -- the run: buffers, steps, parameters ----------------------------------------------
 
-    def run_forward(
-        self, arrays: Sequence[Any], param_values: Any = None, quiet: bool = True
-    ) -> Buffers:
+    def run_forward(self, arrays: Sequence[Any], param_values: Any = None) -> Buffers:
         """Fill the buffers for this batch and run every step forward.
 
-        ``quiet=False`` when the caller has silenced numpy's warnings already
-        (entering ``np.errstate`` costs a few microseconds).
+        numpy's warnings are the caller's to silence (``Backend.quietly``).
         """
         buffers = self._fill(arrays, param_values)
-        with self._backend.quiet() if quiet else contextlib.nullcontext():
-            for step in self.steps:
-                step.forward()
+        for forward in self._forward_calls:
+            forward()
         self._ran = True
         self._forwards += 1
         if self._outside is not None:
@@ -200,7 +200,7 @@ class Replay:
             self._next_check = self._forwards + self._recheck_every
         self._checked_at = (self._forwards, now)
 
-    def run_backward(self, seeds: Sequence[Any], quiet: bool = True) -> None:
+    def run_backward(self, seeds: Sequence[Any]) -> None:
         """Backward from ``seeds``, one per output: None, a number or an array of the batch.
 
         A ``BATCH`` output's seed is per example; a ``FIXED`` output's (one that
@@ -213,10 +213,8 @@ class Replay:
         for seed, (buffer, row) in zip(seeds, self.schedule.outputs):
             if seed is not None:
                 buffers.grads[buffer][row] += seed
-        with self._backend.quiet() if quiet else contextlib.nullcontext():
-            for step in reversed(self.steps):
-                if step.needs_grad:
-                    step.backward()
+        for backward in self._backward_calls:
+            backward()
 
     def add_to_grads(self) -> None:
         """``.grad += gradient`` for every parameter and captured Value, after ``run_backward``."""
@@ -281,7 +279,26 @@ class Replay:
         return buffers
 
     def _input_arrays(self, arrays: Sequence[Any]) -> list[Any]:
-        """The inputs as arrays of the backend, after checking their number and shapes."""
+        """The inputs as arrays of the backend, after checking their number and shapes.
+
+        The same float64 numpy arrays as in the last call pass without the checks
+        (their contents are read again, but a numpy array keeps its dtype).
+        """
+        seen = self._seen_inputs
+        if (
+            len(arrays) == len(seen)
+            and all(map(is_, arrays, seen))
+            and all(a.shape == shape for a, shape in zip(arrays, self._seen_shapes))
+        ):
+            return list(arrays)
+        converted = self._checked_inputs(arrays)
+        if all(type(a) is np.ndarray and a.dtype == np.float64 for a in arrays):
+            if self._backend.name == "numpy":
+                self._seen_inputs = list(arrays)
+                self._seen_shapes = [a.shape for a in arrays]
+        return converted
+
+    def _checked_inputs(self, arrays: Sequence[Any]) -> list[Any]:
         if len(arrays) != len(self.input_shapes):
             raise TypeError(
                 f"expected {len(self.input_shapes)} input arrays "
@@ -460,10 +477,10 @@ class BatchObjective:
 
     def forward(self, *arrays: Any) -> float:
         """The objective's value on this batch; no gradient is touched."""
-        return self._forward(arrays, quiet=True)
+        return self.replay._backend.quietly(self._forward, arrays)
 
-    def _forward(self, arrays: Sequence[Any], quiet: bool) -> float:
-        self._buffers = buffers = self.replay.run_forward(arrays, quiet=quiet)
+    def _forward(self, arrays: Sequence[Any]) -> float:
+        self._buffers = buffers = self.replay.run_forward(arrays)
         outputs = self.replay.schedule.outputs
         values = buffers.values
         loss = outputs[0]
@@ -498,19 +515,21 @@ class BatchObjective:
 
     def step(self, *arrays: Any) -> float:
         """The objective's value; adds its gradient into every parameter's ``.grad``."""
-        replay = self.replay
-        with replay._backend.quiet():
-            total = self._forward(arrays, quiet=False)
-            assert self._buffers is not None
-            width = self._buffers.width
-            scale = 1.0 / width if self.reduction == "mean" else 1.0
-            if replay.schedule.outputs[0].buffer == FIXED:  # a FIXED output's seed is a total
-                scale *= width
-            seeds: list[Any] = [scale] + [None] * (self._n_outputs - 1)
-            if self._has_term:
-                seeds.append(1.0)
-            replay.run_backward(seeds, quiet=False)
-        replay.add_to_grads()
+        total = self.replay._backend.quietly(self._step, arrays)
+        self.replay.add_to_grads()
+        return total
+
+    def _step(self, arrays: Sequence[Any]) -> float:
+        total = self._forward(arrays)
+        assert self._buffers is not None
+        width = self._buffers.width
+        scale = 1.0 / width if self.reduction == "mean" else 1.0
+        if self.replay.schedule.outputs[0].buffer == FIXED:  # a FIXED output's seed is a total
+            scale *= width
+        seeds: list[Any] = [scale] + [None] * (self._n_outputs - 1)
+        if self._has_term:
+            seeds.append(1.0)
+        self.replay.run_backward(seeds)
         return total
 
     def release(self) -> None:

@@ -14,7 +14,7 @@ operations below that differ between them.
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,9 +56,9 @@ class NumpyBackend:
         """``buffer[rows] += contributions``, summing rows that repeat."""
         np.add.at(buffer, rows, contributions)
 
-    def quiet(self) -> contextlib.AbstractContextManager[Any]:
-        """Infinities and NaN are results, as in eager mode: no warnings."""
-        return np.errstate(all="ignore")
+    def quietly(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)``; infinities and NaN are results, as in eager mode: no warnings."""
+        return _quietly(function, *args)
 
 
 class TorchBackend:
@@ -92,8 +92,15 @@ class TorchBackend:
     def add_at(self, buffer: Any, rows: Any, contributions: Any) -> None:
         buffer.index_add_(0, rows, contributions)
 
-    def quiet(self) -> contextlib.AbstractContextManager[Any]:
-        return contextlib.nullcontext()
+    def quietly(self, function: Callable[..., Any], *args: Any) -> Any:
+        return function(*args)
+
+
+# np.errstate as a decorator builds its settings once; as a ``with`` block, at every
+# entry (1.7 against 0.9 microseconds here, twice per training step).
+@np.errstate(all="ignore")
+def _quietly(function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)
 
 
 Backend = NumpyBackend | TorchBackend
@@ -357,7 +364,10 @@ class OpStep:
                 contribution = self.xp.broadcast_to(contribution, shape)
             if over_batch:
                 contribution = contribution.sum(1, keepdims=True)
-            reader.add(contribution)
+            if reader.grad_view is not None:  # Reader.add, without the call
+                reader.grad_view += contribution
+            else:
+                reader.add(contribution)
 
 
 class SumStep:
@@ -503,13 +513,21 @@ class _Pairs:
                 d_weights = grad @ inputs.T
             else:
                 d_weights = (inputs @ grad[:, :, None])[:, :, 0]
-            self.weights.add(d_weights)
+            target = self.weights.grad_view
+            if target is not None:  # TableReader.add, without the call
+                target += d_weights
+            else:
+                self.weights.add(d_weights)
         if self.grad_inputs:
             if self.shared:
                 d_inputs = weights.T @ grad
             else:
                 d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
-            self.inputs.add(d_inputs)
+            target = self.inputs.grad_view
+            if target is not None:  # Reader.add, without the call
+                target += d_inputs
+            else:
+                self.inputs.add(d_inputs)
 
 
 Step = OpStep | SumStep

@@ -318,7 +318,7 @@ class Tracer:
     ) -> None:
         self.fn = fn
         self.params = params
-        self.name = name or getattr(fn, "__qualname__", repr(fn))
+        self.name = name or getattr(fn, "__qualname__", None) or type(fn).__qualname__
         self.graph = FlatGraph()  # the trace, once ``trace`` has run
 
     def build(self, columns: list[np.ndarray], i: int) -> tuple[list[Value], list[Value], bool]:
@@ -363,7 +363,8 @@ class Tracer:
             f"node {position} is {traced} in the trace but {now} now "
             f"({len(want)} vs {len(have)} nodes). Its structure depends on the data (a Python "
             "`if` on a Value's .data?), so it cannot be replayed; compute the branch with ops "
-            "(relu, abs, ...) or run it eagerly."
+            "(relu, abs, ...) or run it eagerly. A constant that differs may also be a number "
+            "read from outside that has changed: trace again."
         )
 
     def trace(self, columns: list[np.ndarray], verify: int) -> tuple[FlatGraph, bool]:
