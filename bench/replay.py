@@ -238,6 +238,16 @@ def training_check(X: np.ndarray, y: np.ndarray) -> list[tuple[str, float, float
     return results
 
 
+def replay_training_seconds(X: np.ndarray, y: np.ndarray) -> float:
+    """Wall seconds of the demo's 100-step training with the replayed step, trace included."""
+    model = demo_model()
+    optimizer = demo_optimizer(model)
+    schedule = micrograd_schedule(optimizer, STEPS)
+    started = time.perf_counter()
+    train(model, optimizer, schedule, X.tolist(), y.tolist(), STEPS, step=replayed_step())
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer blocks, one micrograd step")
@@ -266,8 +276,15 @@ def main() -> None:
             f"{t['torch'] * 1e3:>7.3f} ms {t['replay'] / t['numpy']:>12.2f}x "
             f"{t['replay'] / t['torch']:>12.2f}x"
         )
+    replay_training_seconds(X, y)  # warm up: first imports, caches
+    training = statistics.median(replay_training_seconds(X, y) for _ in range(5))
     micro = micrograd_step_seconds(X, y, micro_steps)
     print(f"\nmicrograd 0.1.0: {micro * 1e3:.0f} ms a step ({micro_steps} timed)")
+    print(
+        f"the demo's {STEPS}-step training, replayed, trace included: {training:.3f} s wall "
+        f"(median of 5); micrograd's {STEPS} steps: {micro * STEPS:.0f} s, "
+        f"{micro * STEPS / training:.0f}x longer"
+    )
 
     print(f"\n{STEPS} steps of the demo's training (SGD, micrograd's schedule):")
     results = training_check(X, y)

@@ -106,3 +106,54 @@ def test_a_value_not_listed_as_parameter_is_read_and_differentiated(assert_close
     for x in X.tolist():  # eager mode, example by example
         (x * w * scale).backward()
     assert_close(scale.grad, -0.5)
+
+
+SCALE = 2.0  # a module-level number a traced function reads
+
+
+def test_a_changed_outside_number_is_caught_at_the_next_call():
+    X = np.array([1.0, -2.0])
+    shift = 0.5
+    replay = trace(lambda x: x * SCALE + shift, [], X, recheck_every=0)
+    assert np.allclose(replay.forward(X), [2.5, -3.5])
+    shift = 1.5  # the closure's number changed: the trace holds 0.5
+    with pytest.raises(StaleTraceError, match=r"shift was 0.5 when traced and is 1.5 now"):
+        replay.forward(X)
+    shift = 0.5
+    replay.forward(X)
+
+    global SCALE
+    SCALE = 3.0
+    try:
+        with pytest.raises(StaleTraceError, match="SCALE was 2.0 when traced and is 3.0 now"):
+            replay.forward(X)
+    finally:
+        SCALE = 2.0
+
+
+def test_an_outside_number_in_params_term_is_watched_too():
+    w = Value(1.0)
+    alpha = 1e-4
+    X = np.array([1.0, 2.0])
+    objective = compile_batch(lambda x: x * w, [w], X, params_term=lambda ps: alpha * ps[0])
+    objective.step(X)
+    alpha = 1e-3
+    with pytest.raises(StaleTraceError, match="alpha was 0.0001"):
+        objective.step(X)
+    assert alpha == 1e-3
+
+
+def test_a_number_read_deeper_is_caught_by_the_periodic_check():
+    class Scaled:
+        factor = 2.0
+
+        def __call__(self, x):
+            return x * self.factor
+
+    model = Scaled()
+    X = np.array([1.0, 2.0])
+    replay = trace(model, [], X, recheck_every=2)
+    assert np.allclose(replay.forward(X), [2.0, 4.0])
+    model.factor = 3.0  # an attribute: not watched at every call, but at every 2nd
+    with pytest.raises(StaleTraceError, match=r"Scaled builds .* constant 2.0 in the trace but"):
+        replay.forward(X)
