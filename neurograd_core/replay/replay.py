@@ -149,8 +149,9 @@ class Replay:
         Its parameters are float64 tensors initialised from the Values' data
         (``params``, and ``captured`` if the graph has captured Values); its
         ``forward`` takes the inputs as tensors and returns what ``forward`` does.
-        Every op runs its one ``forward`` on tensors with the torch array-API
-        namespace, so ``torch.autograd`` differentiates the graph itself.
+        Every op runs its one definition on tensors with the torch array-API
+        namespace: ``torch.autograd`` runs the graph backward, calling each op's
+        own ``backward`` for its nodes.
         """
         return torch_module_class()(self)
 
@@ -567,11 +568,12 @@ def compile_batch(
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     params = list(params)
-    counts: list[int] = []
+    counts: list[int] = []  # how many outputs per_example returned, when traced
 
     def objective(*inputs: Any) -> list[Value]:
         outputs, _ = output_values(per_example(*inputs))
-        counts.append(len(outputs))
+        if not counts:
+            counts.append(len(outputs))
         return outputs + ([params_term(params)] if params_term is not None else [])
 
     tracer = Tracer(objective, params, name=getattr(per_example, "__qualname__", None))
@@ -598,8 +600,9 @@ def torch_module_class() -> type:
 
         ``params`` holds the parameters in the replay's order (``captured`` the
         captured Values'), ``constants`` the traced numbers. ``forward`` evaluates
-        the schedule's groups one after another, each op by its own ``forward``
-        on tensors; no in-place writes, so autograd and ``torch.compile`` follow it.
+        the schedule's groups one after another: each op's nodes by its own
+        ``forward`` on tensors (``OpFunction``), merged sums as sums and matrix
+        products. No in-place writes, so autograd and ``torch.compile`` follow it.
         """
 
         def __init__(self, replay: Replay) -> None:
@@ -642,6 +645,45 @@ def torch_module_class() -> type:
             columns = [tables[buffer][row].expand(width) for buffer, row in self.outputs]
             return columns[0] if self.single_output else torch.stack(columns, dim=1)
 
+    class OpFunction(torch.autograd.Function):
+        """The nodes of one op: its ``forward`` on tensors, and its own ``backward`` when
+        autograd asks, as eager mode and replay run them.
+
+        Differentiating ``forward`` instead would go through ``xp.where``'s gradient,
+        which is NaN where the branch not picked overflows (sigmoid at 800). Both are
+        written in torch operations, so autograd also differentiates the backward
+        (second order).
+        """
+
+        @staticmethod
+        def forward(ctx: Any, op: Any, *inputs: Any) -> Any:
+            out = op.forward(xp, *inputs, **op.attrs)
+            if not isinstance(out, torch.Tensor):  # an op may return a number
+                out = torch.as_tensor(out, dtype=torch.float64, device=inputs[0].device)
+            if any(out is x for x in inputs):  # autograd wants a tensor of its own
+                out = out.clone()
+            ctx.op = op
+            ctx.save_for_backward(out, *inputs)
+            return out
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            out, *inputs = ctx.saved_tensors
+            grads = ctx.op.backward(xp, grad, out, *inputs, **ctx.op.attrs)
+            if len(grads) != len(inputs):
+                raise ValueError(
+                    f"backward of op {ctx.op.name!r} returned {len(grads)} gradients "
+                    f"for {len(inputs)} inputs"
+                )
+            shaped = []
+            for g, x in zip(grads, inputs):
+                g = torch.as_tensor(g, dtype=torch.float64, device=grad.device)
+                g = g.expand(grad.shape)
+                if x.shape[-1] != g.shape[-1]:  # a FIXED input of a batched node
+                    g = g.sum(-1, keepdim=True)
+                shaped.append(g)
+            return (None, *shaped)
+
     def _read_blocks(group: Any) -> list[tuple[int, np.ndarray]]:
         """What a group reads, as (buffer, rows) blocks: one per op input; for a sum,
         its BATCH terms, FIXED terms, weights and pair inputs, each a (size, n) table."""
@@ -668,11 +710,7 @@ def torch_module_class() -> type:
     def _compute(group: Any, blocks: list[Any], shape: tuple[int, int]) -> Any:
         """The group's nodes as a ``shape`` tensor, from the blocks ``_read_blocks`` describes."""
         if not isinstance(group.kind, SumKind):
-            op = group.op
-            result = op.forward(xp, *blocks, **op.attrs)
-            if not isinstance(result, torch.Tensor):  # an op may return a number
-                result = torch.as_tensor(result, dtype=torch.float64, device=blocks[0].device)
-            return result.expand(shape)
+            return OpFunction.apply(group.op, *blocks).expand(shape)
         batch_terms, fixed_terms = blocks[0], blocks[1]
         total = None
         if batch_terms.shape[1]:

@@ -42,6 +42,7 @@ has no function to re-run and is replayed as recorded.
 
 from __future__ import annotations
 
+import dis
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -401,11 +402,13 @@ class OutsideNumbers:
             code = getattr(fn, "__code__", None)
             if code is None:
                 continue
+            written = _written_names(code)  # a counter the function keeps is not an input
             for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
-                self.places.append((name, _cell_reader(cell)))
+                if name not in written:
+                    self.places.append((name, _cell_reader(cell)))
             module = getattr(fn, "__globals__", {})
             for name in code.co_names:
-                if name in module:
+                if name in module and name not in written:
                     self.places.append((name, _global_reader(module, name)))
         self.places = [(n, read) for n, read in self.places if _is_number(read())]
         self.traced = [read() for _, read in self.places]
@@ -432,8 +435,16 @@ def _global_reader(module: dict[str, Any], name: str) -> Callable[[], Any]:
     return lambda: module.get(name)
 
 
+def _written_names(code: Any) -> set[str]:
+    """Names ``code`` assigns with ``nonlocal`` or ``global``."""
+    stores = {"STORE_DEREF", "DELETE_DEREF", "STORE_GLOBAL", "DELETE_GLOBAL"}
+    return {op.argval for op in dis.get_instructions(code) if op.opname in stores}
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, Value)
+    """A number a function may compute with; a bool is a flag (a branch on it is left to
+    the periodic check), a Value is read at every run anyway."""
+    return isinstance(value, numbers.Number) and not isinstance(value, (bool, Value))
 
 
 def _same_number(a: Any, b: Any) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import pytest
 
@@ -157,3 +160,24 @@ def test_a_number_read_deeper_is_caught_by_the_periodic_check():
     model.factor = 3.0  # an attribute: not watched at every call, but at every 2nd
     with pytest.raises(StaleTraceError, match=r"Scaled builds .* constant 2.0 in the trace but"):
         replay.forward(X)
+
+
+def test_numbers_the_function_writes_or_flags_are_not_watched():
+    calls = 0
+    verbose = False
+
+    def counted(x):
+        nonlocal calls
+        calls += 1  # the function's own counter changes at every eager run
+        if verbose:
+            print("tracing")
+        return x * 2.0
+
+    X = np.array([1.0, 2.0, 3.0])
+    replay = trace(counted, [], X, recheck_every=1)
+    for _ in range(3):
+        assert np.allclose(replay.forward(X), 2.0 * X)
+    assert calls > 3
+    verbose = True
+    with contextlib.redirect_stdout(io.StringIO()):
+        replay.forward(X)  # a flag: left to the periodic check, which sees no change

@@ -1,4 +1,4 @@
-"""``Replay.to_torch()``: the traced graph as a torch module that torch's autograd differentiates.
+"""``Replay.to_torch()``: the traced graph as a torch module that torch's autograd runs.
 
 Its gradients are checked against Neurograd's replay (whose own gradients are
 checked against eager mode and PyTorch elsewhere), in float64, within 1e-12.
@@ -71,6 +71,20 @@ def test_a_third_party_op_is_run_from_its_own_definition(assert_close):
         out = torch_gradients(module, [torch.tensor(X)], torch.tensor(seeds))
         assert_close(out.detach().numpy(), replay.forward(X))
         assert_close(module.params.grad.numpy(), replay.gradients(seeds))
+
+
+def test_branches_that_overflow_give_the_ops_own_gradient(assert_close):
+    """sigmoid and softplus pick a branch with xp.where; the other branch overflows at
+    |x| = 800, so differentiating the forward would give NaN (0 * inf)."""
+    w = Value(1.0)
+    X = np.array([800.0, 1.0, -800.0])
+    replay = trace(lambda x: (w * x).sigmoid() + (x * w).softplus(), [w], X)
+    module = replay.to_torch()
+    out = torch_gradients(module, [torch.tensor(X)], torch.ones(3, dtype=torch.float64))
+    assert_close(out.detach().numpy(), replay.forward(X))
+    expected = replay.gradients()
+    assert np.isfinite(expected).all()
+    assert_close(module.params.grad.numpy(), expected)
 
 
 def test_captured_values_and_parameter_only_outputs(assert_close):
