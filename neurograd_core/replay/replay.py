@@ -211,9 +211,9 @@ class Replay:
             raise RuntimeError("backward() needs a forward() first")
         buffers = self._buffers
         buffers.zero_grads()
-        for seed, (buffer, row) in zip(seeds, self.schedule.outputs):
+        for seed, grad in zip(seeds, buffers.output_grads):
             if seed is not None:
-                buffers.grads[buffer][row] += seed
+                grad += seed
         for backward in self._backward_calls:
             backward()
 
@@ -247,7 +247,7 @@ class Replay:
         width = inputs[0].shape[0] if inputs else 1
         buffers = self._buffers
         if buffers is None or buffers.width != width:
-            buffers = Buffers(self.schedule.n_rows, width, backend)
+            buffers = Buffers(self.schedule.n_rows, width, backend, self.schedule.outputs)
             start = self.schedule.n_params + self.schedule.n_captured
             constants = self.schedule.constants
             if constants:
@@ -482,17 +482,13 @@ class BatchObjective:
 
     def _forward(self, arrays: Sequence[Any]) -> float:
         self._buffers = buffers = self.replay.run_forward(arrays)
-        outputs = self.replay.schedule.outputs
-        values = buffers.values
-        loss = outputs[0]
-        total = float(values[loss.buffer][loss.row].sum())
-        if loss.buffer == FIXED:  # a loss that ignores the example: the same for each
+        total = float(buffers.outputs[0].sum())
+        if self.replay.schedule.outputs[0].buffer == FIXED:  # a loss ignoring the example
             total *= buffers.width
         if self.reduction == "mean":
             total *= 1.0 / buffers.width  # as micrograd's demo writes its mean
         if self._has_term:
-            term = outputs[-1]
-            total += float(values[term.buffer][term.row, 0])
+            total += float(buffers.outputs[-1][0])
         return total
 
     @property

@@ -14,13 +14,13 @@ operations below that differ between them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from neurograd_core.namespaces import BACKENDS, array_namespace
-from neurograd_core.replay.schedule import BATCH, FIXED, Group, Read, Rows, SumKind
+from neurograd_core.replay.schedule import BATCH, FIXED, Group, Read, Row, Rows, SumKind
 
 # -- backends -------------------------------------------------------------------------------
 
@@ -42,6 +42,13 @@ class NumpyBackend:
 
     def empty(self, shape: tuple[int, ...]) -> np.ndarray:
         return np.empty(shape)
+
+    def zero(self, array: np.ndarray) -> None:
+        array.fill(0.0)
+
+    def sum_columns(self, array: np.ndarray) -> np.ndarray:
+        """Each row's sum, as a column: over the examples of a batch."""
+        return _add_reduce(array, 1, keepdims=True)  # ndarray.sum adds a Python call
 
     def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
         return np.zeros(shape)
@@ -80,6 +87,12 @@ class TorchBackend:
     def empty(self, shape: tuple[int, ...]) -> Any:
         return self.torch.empty(shape, dtype=self.torch.float64, device=self.device)
 
+    def zero(self, array: Any) -> None:
+        array.zero_()
+
+    def sum_columns(self, array: Any) -> Any:
+        return array.sum(1, keepdim=True)
+
     def zeros(self, shape: tuple[int, ...]) -> Any:
         return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
 
@@ -94,6 +107,9 @@ class TorchBackend:
 
     def quietly(self, function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)
+
+
+_add_reduce = np.add.reduce
 
 
 # np.errstate as a decorator builds its settings once; as a ``with`` block, at every
@@ -127,17 +143,22 @@ class Buffers:
     stays the same: fresh buffers of this size would cost page faults each step.
     """
 
-    def __init__(self, n_rows: tuple[int, int], width: int, backend: Backend) -> None:
+    def __init__(
+        self, n_rows: tuple[int, int], width: int, backend: Backend, outputs: Sequence[Row]
+    ) -> None:
         self.width = width
         self.backend = backend
         self.xp = backend.xp
         shapes = ((n_rows[BATCH], width), (n_rows[FIXED], 1))
         self.values = tuple(backend.zeros(shape) for shape in shapes)
         self.grads = tuple(backend.zeros(shape) for shape in shapes)
+        # each output's row, and its gradient's: (width,) for BATCH, (1,) for FIXED
+        self.outputs = [self.values[buffer][row] for buffer, row in outputs]
+        self.output_grads = [self.grads[buffer][row] for buffer, row in outputs]
 
     def zero_grads(self) -> None:
         for grads in self.grads:
-            grads[...] = 0.0
+            self.backend.zero(grads)
 
 
 def as_index(rows: np.ndarray) -> slice | np.ndarray:
@@ -363,7 +384,7 @@ class OpStep:
                     contribution = self.backend.asarray(contribution)
                 contribution = self.xp.broadcast_to(contribution, shape)
             if over_batch:
-                contribution = contribution.sum(1, keepdims=True)
+                contribution = self.backend.sum_columns(contribution)
             if reader.grad_view is not None:  # Reader.add, without the call
                 reader.grad_view += contribution
             else:
@@ -424,7 +445,7 @@ class SumStep:
         if self.batch_terms.adder is not None:
             self.batch_terms.add(grad)
         if self.fixed_terms.adder is not None:
-            self.fixed_terms.add(grad.sum(1, keepdims=True) if self.sum_over_batch else grad)
+            self.fixed_terms.add(self.backend.sum_columns(grad) if self.sum_over_batch else grad)
 
 
 class _TermRows:
@@ -485,6 +506,13 @@ class _Pairs:
         self.shared = bool(np.all(input_rows == input_rows[0]))
         rows = input_rows[0] if self.shared else input_rows.ravel()
         self.inputs = Reader(rows, self.buffer, backend, self.grad_inputs)
+        # one sum of squares (an L2 term): both factors of each pair are the same row
+        self.squares = (
+            self.size == 1
+            and self.grad_weights
+            and self.grad_inputs
+            and np.array_equal(weight_rows[0], input_rows[0])
+        )
         self.saved: tuple[Any, Any] = (None, None)
 
     def bind(self, buffers: Buffers) -> None:
@@ -507,7 +535,10 @@ class _Pairs:
     def backward(self, grad: Any) -> None:
         weights, inputs = self.saved
         if self.buffer == FIXED and grad.shape[-1] != 1:  # the products are the same per example
-            grad = grad.sum(1, keepdims=True)
+            grad = self.backend.sum_columns(grad)
+        if self.squares and self.weights.grad_view is not None:  # d(x*x) = 2x, added once
+            self.weights.grad_view += 2.0 * (grad @ inputs.T)
+            return
         if self.grad_weights:
             if self.shared:
                 d_weights = grad @ inputs.T
