@@ -11,9 +11,11 @@ forward, backward, the optimizer's update and zeroing the gradients.
 * PyTorch eager: float64, one thread, ``torch.optim`` with the same settings.
 * micrograd 0.1.0: its own demo loop (about 1 s a step, so only a few are timed).
 
-All in one process, from the same weights and data. Steps are timed in
-alternating blocks of 50 (so a change in the machine's load does not favour one
-side) and the table gives medians over the blocks. numpy's BLAS is held to one
+All in one process, from the same weights and data. Steps are timed in CPU time
+(``time.process_time``: on a shared machine wall time also counts other
+processes), in alternating blocks of 25, so that a change in the machine's load
+does not favour one side; the table gives medians over the blocks, and each ratio
+is the median of the ratios measured within one round of blocks. numpy's BLAS is held to one
 thread (``OPENBLAS_NUM_THREADS=1`` unless set), as is torch.
 
 It also trains 100 steps with the demo's schedule both ways (eager Neurograd
@@ -211,8 +213,9 @@ def micrograd_step_seconds(X: np.ndarray, y: np.ndarray, steps: int) -> float:
 
 def interleaved_step_seconds(
     steps: dict[str, Callable[[], object]], rounds: int, per_round: int
-) -> dict[str, float]:
-    """Median seconds per step of each function, timed in alternating blocks."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per function: median seconds per step, and the median of its per-round ratio to the
+    first function's time in the same round (a slow spell of the machine cancels out)."""
     for step in steps.values():  # warm up
         for _ in range(20):
             step()
@@ -223,7 +226,12 @@ def interleaved_step_seconds(
             for _ in range(per_round):
                 step()
             times[name].append((CLOCK() - start) / per_round)
-    return {name: statistics.median(values) for name, values in times.items()}
+    first = next(iter(steps))
+    ratios = {
+        name: statistics.median(t / base for t, base in zip(values, times[first]))
+        for name, values in times.items()
+    }
+    return {name: statistics.median(values) for name, values in times.items()}, ratios
 
 
 def training_check(X: np.ndarray, y: np.ndarray) -> list[tuple[str, float, float]]:
@@ -252,14 +260,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer blocks, one micrograd step")
     args = parser.parse_args()
-    rounds, micro_steps = (5, 1) if args.quick else (21, 3)
+    rounds, micro_steps = (5, 1) if args.quick else (41, 3)
 
     X, y = load_dataset("moons", 100, SEED)
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
     print(f"MLP(2, {SIZES}), hinge + {ALPHA} L2, 100 moons points, full batch")
     print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch threads 1")
-    print(f"one step = zero_grad, forward, backward, update; medians of {rounds} blocks of 50\n")
+    print(f"one step = zero_grad, forward, backward, update; CPU time, {rounds} blocks of 25")
+    print("(times: medians over the blocks; ratios: medians of the ratios within a block)\n")
     print(
         f"{'optimizer':22} {'numpy by hand':>14} {'replay':>10} {'PyTorch':>10} "
         f"{'replay/numpy':>13} {'replay/torch':>13}"
@@ -270,11 +279,11 @@ def main() -> None:
             "replay": replay_step(X, y, kind),
             "torch": torch_step(X, y, kind),
         }
-        t = interleaved_step_seconds(steps, rounds, per_round=50)
+        t, ratio = interleaved_step_seconds(steps, rounds, per_round=25)
         print(
             f"{label:22} {t['numpy'] * 1e3:>11.3f} ms {t['replay'] * 1e3:>7.3f} ms "
-            f"{t['torch'] * 1e3:>7.3f} ms {t['replay'] / t['numpy']:>12.2f}x "
-            f"{t['replay'] / t['torch']:>12.2f}x"
+            f"{t['torch'] * 1e3:>7.3f} ms {ratio['replay']:>12.2f}x "
+            f"{ratio['replay'] / ratio['torch']:>12.2f}x"
         )
     replay_training_seconds(X, y)  # warm up: first imports, caches
     training = statistics.median(replay_training_seconds(X, y) for _ in range(5))
