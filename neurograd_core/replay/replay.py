@@ -34,7 +34,6 @@ from neurograd_core.replay.trace import (
     input_leaves,
     output_values,
     refuse_complex,
-    spread,
 )
 from neurograd_core.value import Value
 
@@ -727,7 +726,7 @@ __all__ = [
     "BatchObjective",
     "Replay",
     "compile_batch",
-    "spread",
+    "torch_module_class",
     "trace",
     "trace_graph",
 ]
