@@ -98,7 +98,7 @@ def main() -> None:
     traced = time.perf_counter()
     print(
         f"MLP(64, [32, {CLASSES}]): {len(params)} parameters; one image's graph has "
-        f"{objective.per_example.n_nodes} nodes, replayed in {objective.per_example.n_steps} "
+        f"{objective.replay.n_nodes} nodes, replayed in {objective.replay.n_steps} "
         f"numpy steps (traced in {traced - started:.2f} s)"
     )
     print(f"{len(X_train)} training images, {len(X_test)} test images")

@@ -33,7 +33,7 @@ from neurograd_core.namespaces.scalar import Float
 NO_ATTRS: Mapping[str, Any] = MappingProxyType({})
 _MAX_VARIANTS = 256  # distinct attribute sets remembered per op
 
-# Traits replay may exploit (``neurograd_core.replay.fusion``).
+# Traits replay may exploit (fusion in ``neurograd_core.replay.schedule``).
 SUM = "sum"  # the output is the sum of the inputs
 PRODUCT = "product"  # the output is the product of its two inputs
 TRAITS = frozenset({SUM, PRODUCT})

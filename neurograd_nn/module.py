@@ -8,6 +8,13 @@ own. Attributes whose name starts with ``_`` are private and never searched.
 Entry names follow PyTorch's dotted paths: ``layers.0.neurons.3.w``.
 ``named_parameters()`` goes one level further, to single scalars
 (``layers.0.neurons.3.w.1``), because every parameter here is one ``Value``.
+
+``parameters()`` and ``zero_grad()`` run every training step, so the list is
+kept between calls. It stays right when sub-modules or parameters are added,
+replaced or removed (``model.layers[0] = Layer(...)``, ``neuron.w.append(v)``,
+``del model.head``), because the cache also keeps every attribute dict and
+container it read, with their contents, and checks them by identity before
+it is used: one C-level comparison per entry, no names built, no recursion.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator, Mapping
+from itertools import chain
+from operator import is_
 from typing import Any
 
 from neurograd_core import Value
@@ -28,7 +37,7 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter once, in the order the attributes were set."""
-        return [p for _, p in self.named_parameters()]
+        return list(self._parameter_cache().params)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(dotted name, Value) for every parameter; a Value reachable twice is listed once."""
@@ -42,9 +51,28 @@ class Module:
         return named
 
     def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0, before the next ``backward()``."""
-        for p in self.parameters():
+        """Set every parameter's ``.grad`` to 0, before the next ``backward()``.
+
+        One array write when the parameters live in a replayed objective's flat
+        arrays (``neurograd_core.replay.parameters``).
+        """
+        cache = self._parameter_cache()
+        flat = cache.flat_grads()
+        if flat is not None:
+            flat[...] = 0.0
+            return
+        for p in cache.params:
             p.grad = 0.0
+
+    def _parameter_cache(self) -> _ParameterCache:
+        """The cached parameter list, found again if anything it was found from changed."""
+        attributes = vars(self)
+        cache = attributes.get("_parameters_found")
+        if type(cache) is not _ParameterCache:
+            cache = attributes["_parameters_found"] = _ParameterCache()
+        if not cache.holds(attributes):
+            cache.refill(self)
+        return cache
 
     def named_children(self) -> list[tuple[str, Module]]:
         """The direct sub-modules, with their dotted names (``layers.0``)."""
@@ -102,6 +130,85 @@ class Module:
                 yield from value._entries(name + ".")
             else:
                 yield name, value
+
+
+class _ParameterCache:
+    """``parameters()`` as last found, and every dict and container it was found in.
+
+    ``sources`` are live views: attribute dicts' keys and values, and the lists,
+    tuples and dicts reached from them. The cache holds while each source has
+    its recorded length and its items are the recorded objects, in order.
+    """
+
+    __slots__ = ("owner", "params", "sources", "lengths", "items", "flat")
+
+    def __init__(self) -> None:
+        self.owner: Any = None
+        self.params: list[Value] = []
+        self.sources: list[Any] = []
+        self.lengths: tuple[int, ...] = ()
+        self.items: tuple[Any, ...] = ()
+        self.flat: Any = None  # (ParameterArrays, grad view) while they hold the parameters
+
+    def __reduce__(self) -> Any:
+        """A copied or pickled module starts with an empty cache."""
+        return (_ParameterCache, ())
+
+    def holds(self, attributes: dict[str, Any]) -> bool:
+        if self.owner is not attributes:
+            return False
+        sources = self.sources
+        if tuple(map(len, sources)) != self.lengths:
+            return False
+        return all(map(is_, chain.from_iterable(sources), self.items))
+
+    def refill(self, module: Module) -> None:
+        self.owner = vars(module)
+        self.params, self.sources = [], []
+        _gather_module(module, self.params, set(), self.sources)
+        self.lengths = tuple(map(len, self.sources))
+        self.items = tuple(chain.from_iterable(self.sources))
+        self.flat = None
+
+    def flat_grads(self) -> Any:
+        """The gradients' array view when the parameters live in flat arrays, else None."""
+        if not self.params or type(self.params[0]) is Value:
+            return None
+        if self.flat is None or not self.flat[0].live:
+            from neurograd_core.replay.parameters import flat_view
+
+            found = flat_view(self.params)
+            self.flat = None if found is None else (found[0], found[2])
+        return None if self.flat is None else self.flat[1]
+
+
+def _gather_module(module: Module, params: list[Value], seen: set[int], sources: list) -> None:
+    """``named_parameters``' walk without the names: parameters in order, and the sources."""
+    attributes = vars(module)
+    sources.append(attributes.keys())
+    sources.append(attributes.values())
+    for key, value in attributes.items():
+        if not (isinstance(key, str) and key.startswith("_")):
+            _gather(value, params, seen, sources)
+
+
+def _gather(value: Any, params: list[Value], seen: set[int], sources: list) -> None:
+    if isinstance(value, Value):
+        if id(value) not in seen:
+            seen.add(id(value))
+            params.append(value)
+    elif isinstance(value, Module):
+        _gather_module(value, params, seen, sources)
+    elif isinstance(value, (list, tuple)):
+        sources.append(value)
+        for item in value:
+            _gather(item, params, seen, sources)
+    elif isinstance(value, dict):
+        sources.append(value.keys())
+        sources.append(value.values())
+        for key, item in value.items():
+            if not (isinstance(key, str) and key.startswith("_")):
+                _gather(item, params, seen, sources)
 
 
 def _walk(attributes: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

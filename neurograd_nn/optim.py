@@ -5,6 +5,11 @@ learning rate is ``opt.lr``, which a schedule (``neurograd_nn.schedules``) may
 change between steps. Each parameter is one ``Value``, so the per-parameter
 state (momentum, moments) is a list of floats.
 
+Each update rule is written once, over numbers or arrays alike. While a
+replayed objective trains (``neurograd_core.replay.compile_batch``), the
+parameters' numbers live in two flat numpy arrays; the rule then runs once on
+those arrays instead of once per parameter, and the state is held as arrays.
+
 ``state_dict()`` holds the settings, the step count and those lists, so that a
 run resumed with ``load_state_dict()`` continues exactly where it stopped.
 """
@@ -73,6 +78,26 @@ def _check_keys(state: Mapping[str, Any], expected: Iterable[str], owner: str) -
         raise ValueError(f"state dict is for a {state['type']!r}, not a {owner}")
 
 
+def _as_list(buffer: Any, size: int) -> list[Any]:
+    """A per-parameter buffer as a list: it may be held as an array, or None for all."""
+    if buffer is None:
+        return [None] * size
+    return buffer.tolist() if hasattr(buffer, "tolist") else buffer
+
+
+def _as_array(buffer: Any) -> Any:
+    """A per-parameter buffer as an array, None while not started; ``False`` if partly started."""
+    if not isinstance(buffer, list):
+        return buffer
+    if all(x is None for x in buffer):
+        return None
+    if any(x is None for x in buffer):
+        return False
+    import numpy as np
+
+    return np.array(buffer, dtype=np.float64)
+
+
 def _count(value: Any, what: str) -> int:
     """A whole number >= 0 (a step count), or a TypeError/ValueError naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -96,11 +121,33 @@ class Optimizer:
         self.params = _parameter_list(params)
         self.lr = _number(lr, "lr")
         self.steps = 0  # how many times step() ran
+        self._arrays: Any = None  # (ParameterArrays, data, grad) while they hold the parameters
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0."""
+        flat = self._flat()
+        if flat is not None:
+            flat[1][...] = 0.0
+            return
         for p in self.params:
             p.grad = 0.0
+
+    def _flat(self) -> tuple[Any, Any] | None:
+        """(data, grad): views of the flat arrays that hold exactly these parameters, in order.
+
+        None for plain Values (see ``neurograd_core.replay.parameters``); then the
+        rule runs parameter by parameter.
+        """
+        if type(self.params[0]) is Value:
+            return None
+        held = self._arrays
+        if held is None or not held[0].live:
+            from neurograd_core.replay.parameters import flat_view
+
+            held = self._arrays = flat_view(self.params)
+            if held is None:
+                return None
+        return held[1], held[2]
 
     def step(self) -> None:
         raise NotImplementedError
@@ -114,7 +161,7 @@ class Optimizer:
         state: dict[str, Any] = {"type": type(self).__name__, "steps": self.steps}
         state.update(self.settings())
         for name in self.buffers:
-            state[name] = list(getattr(self, name))
+            state[name] = list(_as_list(getattr(self, name), len(self.params)))
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -176,7 +223,7 @@ class SGD(Optimizer):
         if nesterov and (self.momentum == 0.0 or self.dampening != 0.0):
             raise ValueError("nesterov needs a momentum > 0 and dampening 0")
         self.nesterov = nesterov
-        self.velocity: list[float | None] = [None] * len(self.params)
+        self.velocity: Any = [None] * len(self.params)  # a list, or an array (see _flat)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -192,21 +239,38 @@ class SGD(Optimizer):
         return None if value is None else super()._check_item(name, value, where)
 
     def step(self) -> None:
-        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
-            grad = p.grad
-            if decay:
-                grad = grad + decay * p.data
-            if momentum:
-                previous = self.velocity[i]
-                if previous is None:  # the first step starts the buffer at the gradient
-                    velocity = grad
-                else:
-                    velocity = momentum * previous + (1.0 - self.dampening) * grad
-                self.velocity[i] = velocity
-                grad = grad + momentum * velocity if self.nesterov else velocity
-            p.data -= lr * grad
+        flat = self._flat()
+        velocity = None if flat is None else _as_array(self.velocity)
+        if flat is None or velocity is False:  # one parameter at a time
+            self.velocity = velocities = _as_list(self.velocity, len(self.params))
+            for i, p in enumerate(self.params):
+                change, velocities[i] = self._update(p.data, p.grad, velocities[i])
+                p.data -= change
+        else:
+            data, grad = flat
+            change, velocity = self._update(data, grad, velocity)
+            data -= change
+            # the first step starts the buffer at the gradient: a copy, not the view
+            self.velocity = velocity.copy() if velocity is grad else velocity
         self.steps += 1
+
+    def _update(self, data: Any, grad: Any, velocity: Any) -> tuple[Any, Any]:
+        """(what to subtract from data, new velocity), of numbers or arrays alike.
+
+        ``velocity`` is None before the first step.
+        """
+        momentum = self.momentum
+        if self.weight_decay:
+            grad = grad + self.weight_decay * data
+        if momentum:
+            if velocity is None:
+                velocity = grad
+            elif self.dampening:
+                velocity = momentum * velocity + (1.0 - self.dampening) * grad
+            else:  # 1.0 * grad is grad: one array operation fewer
+                velocity = momentum * velocity + grad
+            grad = grad + momentum * velocity if self.nesterov else velocity
+        return self.lr * grad, velocity
 
 
 class Adam(Optimizer):
@@ -230,8 +294,8 @@ class Adam(Optimizer):
         self.betas = (_number(beta1, "betas[0]", below=1.0), _number(beta2, "betas[1]", below=1.0))
         self.eps = _number(eps, "eps")
         self.weight_decay = _number(weight_decay, "weight_decay")
-        self.first_moment = [0.0] * len(self.params)
-        self.second_moment = [0.0] * len(self.params)
+        self.first_moment: Any = [0.0] * len(self.params)
+        self.second_moment: Any = [0.0] * len(self.params)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -241,21 +305,56 @@ class Adam(Optimizer):
             "weight_decay": self.weight_decay,
         }
 
-    def _gradient(self, p: Value) -> float:
+    def _gradient(self, data: Any, grad: Any) -> Any:
         """Adam adds L2 weight decay to the gradient; AdamW decays the weights instead."""
-        return p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+        return grad + self.weight_decay * data if self.weight_decay else grad
 
     def step(self) -> None:
         self.steps += 1
         beta1, beta2 = self.betas
         step_size = self.lr / (1.0 - beta1**self.steps)
         correction2 = math.sqrt(1.0 - beta2**self.steps)
-        m, v = self.first_moment, self.second_moment
-        for i, p in enumerate(self.params):
-            grad = self._gradient(p)
-            m[i] = beta1 * m[i] + (1.0 - beta1) * grad
-            v[i] = beta2 * v[i] + (1.0 - beta2) * grad * grad
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + self.eps)
+        flat = self._flat()
+        if flat is None:  # one parameter at a time
+            n = len(self.params)
+            m = self.first_moment = _as_list(self.first_moment, n)
+            v = self.second_moment = _as_list(self.second_moment, n)
+            for i, p in enumerate(self.params):
+                change, m[i], v[i] = self._update(
+                    p.data, p.grad, m[i], v[i], step_size, correction2, math.sqrt
+                )
+                p.data -= change
+        else:
+            import numpy as np
+
+            data, grad = flat
+            change, self.first_moment, self.second_moment = self._update(
+                data,
+                grad,
+                _as_array(self.first_moment),
+                _as_array(self.second_moment),
+                step_size,
+                correction2,
+                np.sqrt,
+            )
+            data -= change
+
+    def _update(
+        self,
+        data: Any,
+        grad: Any,
+        m: Any,
+        v: Any,
+        step_size: float,
+        correction2: float,
+        sqrt: Any,
+    ) -> tuple[Any, Any, Any]:
+        """(what to subtract from data, first moment, second moment), of numbers or arrays."""
+        beta1, beta2 = self.betas
+        grad = self._gradient(data, grad)
+        m = beta1 * m + (1.0 - beta1) * grad
+        v = beta2 * v + (1.0 - beta2) * grad * grad
+        return step_size * m / (sqrt(v) / correction2 + self.eps), m, v
 
 
 class AdamW(Adam):
@@ -271,11 +370,15 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
-    def _gradient(self, p: Value) -> float:
-        return p.grad
+    def _gradient(self, data: Any, grad: Any) -> Any:
+        return grad
 
     def step(self) -> None:
         shrink = 1.0 - self.lr * self.weight_decay
-        for p in self.params:
-            p.data *= shrink
+        flat = self._flat()
+        if flat is not None:
+            flat[0][...] *= shrink
+        else:
+            for p in self.params:
+                p.data *= shrink
         super().step()

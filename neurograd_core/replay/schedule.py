@@ -1,60 +1,231 @@
-"""Level scheduling: group a flat graph's nodes into steps of a few array calls each.
+"""Stage 2, schedule: a ``FlatGraph``'s nodes grouped into steps of one array call each.
 
-A node's level is one more than its deepest input's (leaves are level 0), so
-the nodes of one level never depend on each other. Nodes of one level that
-apply the same op with the same attributes to inputs from the same kind of
-buffers become one step; chains of additions are first merged into sums, and
-a neuron's weighted sum into one node (``fusion``), grouped with the sums of
-the same shape. The number of steps grows with the graph's depth and the
-number of op kinds, not with its number of nodes: every neuron of a layer
-shares its layer's steps.
+Fusion first. ``sum(w * x for ...)`` in Python builds ``((b + t0) + t1) + t2 ...``:
+a chain as deep as the neuron has inputs, which scheduled level by level would
+cost one array call per term. So, on the flat graph:
 
-Rows: the ``BATCH`` buffer starts with one row per input slot, the ``FIXED``
-buffer with one row per parameter, then one per constant; each step's nodes
-then take consecutive rows, in schedule order.
+* a link of an addition chain whose only consumer is the next link is merged
+  into it: the chain becomes one *sum* node with all its terms;
+* a term of a sum that is a product of a value that does not depend on the
+  inputs (a weight) with another value, used nowhere else, becomes a
+  (weight, input) *pair* of the sum. The pairs of a layer's neurons are one
+  matrix product; ``sum(p * p for p in params)`` is one dot product.
+
+Only ops that declare what they compute are rewritten: the trait ``"sum"`` (the
+output is the sum of the inputs) and ``"product"`` (of its two inputs), whichever
+plugin provides them.
+
+Then levels. A node's level is one more than its deepest input's (leaves are
+level 0), so the nodes of one level never depend on each other. Nodes of one
+level that apply the same op with the same attributes to inputs from the same
+buffers form one ``Group``, computed by one step. The number of steps grows
+with the graph's depth and the number of op kinds, not with its number of
+nodes: every neuron of a layer shares its layer's steps.
+
+Rows. Values live in two buffers: ``BATCH`` rows hold one column per example
+(nodes that depend on an input), ``FIXED`` rows a single column (parameters,
+captured Values, constants and what is computed from them alone). ``BATCH``
+starts with one row per input slot, ``FIXED`` with one per parameter, then
+per captured Value, then per constant; each group's nodes then take
+consecutive rows of one buffer, in schedule order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from neurograd_core.replay.backend import Backend
-from neurograd_core.replay.fusion import fuse
-from neurograd_core.replay.graph import CONST, INPUT, OP, PARAM, FlatGraph
-from neurograd_core.replay.steps import BATCH, FIXED, OpStep, SumStep
+from neurograd_core.op import PRODUCT, SUM, Op
+from neurograd_core.replay.trace import CAPTURED, CONST, INPUT, OP, PARAM, FlatGraph
+
+BATCH, FIXED = 0, 1
+
+
+class OpKind(NamedTuple):
+    """Nodes of one op with equal attributes: one call of its forward computes them all."""
+
+    name: str
+    forward: Callable[..., Any]
+    backward: Callable[..., Any]
+    attrs: tuple[tuple[str, str], ...]
+
+
+class SumKind(NamedTuple):
+    """Merged sums with ``n_pairs`` (weight, input) pairs, their inputs read from one buffer."""
+
+    n_pairs: int
+    pairs_batched: bool
+
+
+class GroupKey(NamedTuple):
+    """Nodes with equal keys form one group."""
+
+    level: int
+    kind: OpKind | SumKind
+    batched: tuple[bool, ...]  # per input (for a sum, per plain term): read from BATCH rows?
+
+
+class Rows(NamedTuple):
+    """``size`` consecutive rows of one buffer, from ``start``."""
+
+    buffer: int
+    start: int
+    size: int
+
+
+class Row(NamedTuple):
+    buffer: int
+    row: int
+
+
+class Read(NamedTuple):
+    """One input of every node of a group: the row each node reads, in which buffer."""
+
+    buffer: int
+    rows: np.ndarray
+    needs_grad: bool  # does a gradient flow back through this input, to a parameter?
 
 
 @dataclass
-class Plan:
-    """Everything a replay needs to run: steps in order, buffer sizes, where outputs are."""
+class Group:
+    """Nodes computed by one step.
 
-    steps: list[Any] = field(default_factory=list)
+    An op's group reads one ``Read`` per input of the op. A sum's reads its
+    plain terms, then the weights of its pairs, then the pairs' other factors.
+    """
+
+    kind: OpKind | SumKind
+    op: Op | None
+    nodes: list[int]
+    reads: list[Read]
+    out: Rows
+    needs_grad: bool
+
+    @property
+    def n_terms(self) -> int:
+        assert isinstance(self.kind, SumKind)
+        return len(self.reads) - 2 * self.kind.n_pairs
+
+
+@dataclass
+class Schedule:
+    """Everything a replay runs: groups in order, buffer sizes, where the outputs are."""
+
+    groups: list[Group] = field(default_factory=list)
     n_rows: tuple[int, int] = (0, 0)
-    outputs: list[tuple[int, int]] = field(default_factory=list)  # (buffer, row) per output
+    outputs: list[Row] = field(default_factory=list)
     depth: int = 0
+    n_inputs: int = 0
+    n_params: int = 0
+    n_captured: int = 0
+    constants: list[float] = field(default_factory=list)  # traced numbers, after the captured
+
+    @property
+    def n_leaves(self) -> tuple[int, int]:
+        """Leaf rows at the start of each buffer."""
+        return self.n_inputs, self.n_params + self.n_captured + len(self.constants)
 
 
-def _op_key(op: Any) -> tuple[Any, ...]:
-    """Nodes with equal keys compute the same function: one array call can do them all."""
+# -- fusion ---------------------------------------------------------------------------------
+
+
+class Pair(NamedTuple):
+    weight: int
+    input: int
+
+
+@dataclass
+class Fused:
+    """What fusion merged; nodes not mentioned are scheduled as they are."""
+
+    terms: dict[int, list[int]] = field(default_factory=dict)  # sum node -> its plain terms
+    pairs: dict[int, list[Pair]] = field(default_factory=dict)
+    absorbed: set[int] = field(default_factory=set)  # merged into a later node: not computed
+
+
+def _has_trait(graph: FlatGraph, node: int, trait: str, arity: int) -> bool:
+    op = graph.ops[node]
+    return (
+        graph.kinds[node] == OP
+        and op is not None
+        and trait in op.traits
+        and len(graph.children[node]) == arity
+    )
+
+
+def _consumer_counts(graph: FlatGraph) -> list[int]:
+    """How many times each node is used: as an input of another node, or as an output."""
+    counts = [0] * len(graph)
+    for children in graph.children:
+        for child in children:
+            counts[child] += 1
+    for out in graph.outputs:
+        counts[out] += 1
+    return counts
+
+
+def _depends_on_inputs(graph: FlatGraph) -> list[bool]:
+    batched = [False] * len(graph)
+    for node, kind in enumerate(graph.kinds):
+        batched[node] = kind == INPUT or any(batched[c] for c in graph.children[node])
+    return batched
+
+
+def fuse(graph: FlatGraph) -> Fused:
+    consumers = _consumer_counts(graph)
+    chains: dict[int, list[int]] = {}
+    fused = Fused()
+    for node in range(len(graph)):
+        if not _has_trait(graph, node, SUM, 2):
+            continue
+        left, right = graph.children[node]
+        if left in chains and consumers[left] == 1:
+            chains[node] = chains.pop(left) + [right]
+            fused.absorbed.add(left)
+        else:
+            chains[node] = [left, right]
+
+    batched = _depends_on_inputs(graph)
+    for node, chain in chains.items():
+        if len(chain) < 3:
+            continue  # a lone addition stays an add node
+        candidates: dict[int, Pair] = {}
+        for term in chain:
+            if _has_trait(graph, term, PRODUCT, 2) and consumers[term] == 1:
+                a, b = graph.children[term]
+                if not batched[a] or not batched[b]:
+                    candidates[term] = Pair(a, b) if not batched[a] else Pair(b, a)
+        # one sum's pairs read their inputs from one buffer: products with an input win
+        if any(batched[pair.input] for pair in candidates.values()):
+            candidates = {t: pair for t, pair in candidates.items() if batched[pair.input]}
+        pairs = list(candidates.values())
+        fused.absorbed.update(candidates)
+        fused.terms[node] = [term for term in chain if term not in candidates]
+        if pairs:
+            fused.pairs[node] = pairs
+    return fused
+
+
+# -- levels and rows ------------------------------------------------------------------------
+
+
+def _op_kind(op: Op) -> OpKind:
     attrs = tuple((name, repr(value)) for name, value in sorted(op.attrs.items()))
-    return (op.name, id(op.forward), id(op.backward), attrs)
-
-
-SUM = "merged sum"  # groups of sums have the key (SUM, number of pairs); no op name has a space
+    return OpKind(op.name, op.forward, op.backward, attrs)
 
 
 @dataclass
 class _Analysis:
-    """Per node: its inputs, whether it is batched, needs a gradient, its level; and the groups."""
+    """Per node: its inputs, whether it is batched, needs a gradient, its level; the groups."""
 
     inputs: dict[int, tuple[int, ...]]  # a sum's: its plain terms, then weights, then inputs
     batched: list[bool]
     needs_grad: list[bool]
     level: list[int]
-    groups: dict[tuple[Any, ...], list[int]]  # (level, what, batched inputs) -> nodes
+    groups: dict[GroupKey, list[int]]
 
 
 def _analyse(graph: FlatGraph) -> _Analysis:
@@ -63,101 +234,80 @@ def _analyse(graph: FlatGraph) -> _Analysis:
     found = _Analysis({}, [False] * size, [False] * size, [0] * size, {})
     for node, kind in enumerate(graph.kinds):
         found.batched[node] = kind == INPUT
-        found.needs_grad[node] = kind == PARAM
+        found.needs_grad[node] = kind in (PARAM, CAPTURED)
         if kind != OP or node in fused.absorbed:
             continue
+        what: OpKind | SumKind
         if node in fused.terms:
             terms, pairs = fused.terms[node], fused.pairs.get(node, [])
-            inputs = (*terms, *(w for w, _ in pairs), *(x for _, x in pairs))
+            inputs = (*terms, *(p.weight for p in pairs), *(p.input for p in pairs))
             pattern = tuple(found.batched[i] for i in terms)
-            what: tuple[Any, ...] = (SUM, len(pairs))
+            pairs_batched = any(found.batched[p.input] for p in pairs)
+            what = SumKind(len(pairs), pairs_batched)
         else:
+            op = graph.ops[node]
+            assert op is not None
             inputs = graph.children[node]
             pattern = tuple(found.batched[i] for i in inputs)
-            what = _op_key(graph.ops[node])
+            what = _op_kind(op)
         found.inputs[node] = inputs
         found.batched[node] = any(found.batched[i] for i in inputs)
         found.needs_grad[node] = any(found.needs_grad[i] for i in inputs)
         found.level[node] = 1 + max(found.level[i] for i in inputs)
-        found.groups.setdefault((found.level[node], what, pattern), []).append(node)
+        found.groups.setdefault(GroupKey(found.level[node], what, pattern), []).append(node)
     return found
 
 
-def _leaf_rows(graph: FlatGraph) -> dict[int, tuple[int, int]]:
-    """(buffer, row) of every leaf: inputs, then parameters and constants, by slot."""
-    rows: dict[int, tuple[int, int]] = {}
+def _leaf_rows(graph: FlatGraph) -> dict[int, Row]:
+    """The row of every leaf: inputs, then parameters, captured Values and constants, by slot."""
+    first = {
+        INPUT: Row(BATCH, 0),
+        PARAM: Row(FIXED, 0),
+        CAPTURED: Row(FIXED, graph.n_params),
+        CONST: Row(FIXED, graph.n_params + len(graph.captured)),
+    }
+    rows: dict[int, Row] = {}
     for node, kind in enumerate(graph.kinds):
-        if kind == INPUT:
-            rows[node] = (BATCH, graph.slots[node])
-        elif kind == PARAM:
-            rows[node] = (FIXED, graph.slots[node])
-        elif kind == CONST:
-            rows[node] = (FIXED, graph.n_params + graph.slots[node])
+        if kind != OP:
+            buffer, start = first[kind]
+            rows[node] = Row(buffer, start + graph.slots[node])
     return rows
 
 
-def _make_step(
-    graph: FlatGraph,
-    found: _Analysis,
-    key: tuple[Any, ...],
-    rows: dict[int, tuple[int, int]],
-    out: tuple[int, int, int],
-    position: int,
-    backend: Backend,
-) -> OpStep | SumStep:
+def _group(
+    graph: FlatGraph, found: _Analysis, key: GroupKey, rows: dict[int, Row], out: Rows
+) -> Group:
     members = found.groups[key]
-    pattern = key[2]
-    table = np.array([[rows[i][1] for i in found.inputs[node]] for node in members], np.intp)
-    grads = [
-        any(found.needs_grad[found.inputs[m][k]] for m in members) for k in range(table.shape[1])
-    ]
-    step: OpStep | SumStep
-    if key[1][0] == SUM:
-        n_terms, n_pairs = len(pattern), key[1][1]
-        on_batch = [k for k, batched in enumerate(pattern) if batched]
-        on_fixed = [k for k, batched in enumerate(pattern) if not batched]
-        weights = slice(n_terms, n_terms + n_pairs)
-        inputs = slice(n_terms + n_pairs, None)
-        pairs = (table[:, weights], table[:, inputs]) if n_pairs else None
-        step = SumStep(
-            position,
-            table[:, on_batch],
-            table[:, on_fixed],
-            pairs,
-            out,
-            grads=(
-                any(grads[k] for k in on_batch),
-                any(grads[k] for k in on_fixed),
-                any(grads[weights]),
-                any(grads[inputs]),
-            ),
-            backend=backend,
-        )
-    else:
-        op = graph.ops[members[0]]
-        reads = [(BATCH if batched else FIXED, table[:, k]) for k, batched in enumerate(pattern)]
-        grad_reads = [k for k, needed in enumerate(grads) if needed]
-        step = OpStep(position, op, reads, out, grad_reads, backend)
-    step.needs_grad = any(grads)
-    return step
+    table = np.array([[rows[i].row for i in found.inputs[node]] for node in members], np.intp)
+    reads = []
+    for k in range(table.shape[1]):
+        first = found.inputs[members[0]][k]
+        needs_grad = any(found.needs_grad[found.inputs[m][k]] for m in members)
+        reads.append(Read(rows[first].buffer, table[:, k], needs_grad))
+    op = None if isinstance(key.kind, SumKind) else graph.ops[members[0]]
+    return Group(key.kind, op, members, reads, out, any(r.needs_grad for r in reads))
 
 
-def build_plan(graph: FlatGraph, backend: Backend) -> Plan:
+def build_schedule(graph: FlatGraph) -> Schedule:
     """Group the graph's nodes into steps, level by level, and give every node its row."""
     found = _analyse(graph)
     rows = _leaf_rows(graph)
-    next_row = [graph.n_inputs, graph.n_params + len(graph.constants)]
-    plan = Plan()
-    for key in sorted(found.groups, key=lambda key: key[0]):  # stable: ties keep first-seen order
+    schedule = Schedule(
+        n_inputs=graph.n_inputs,
+        n_params=graph.n_params,
+        n_captured=len(graph.captured),
+        constants=[c.data for c in graph.constants],
+    )
+    next_row = list(schedule.n_leaves)
+    for key in sorted(found.groups, key=lambda key: key.level):  # ties keep first-seen order
         members = found.groups[key]
         buffer = BATCH if found.batched[members[0]] else FIXED
-        start = next_row[buffer]
+        out = Rows(buffer, next_row[buffer], len(members))
         for i, node in enumerate(members):
-            rows[node] = (buffer, start + i)
+            rows[node] = Row(buffer, out.start + i)
         next_row[buffer] += len(members)
-        out = (buffer, start, len(members))
-        plan.steps.append(_make_step(graph, found, key, rows, out, len(plan.steps), backend))
-    plan.n_rows = (next_row[BATCH], next_row[FIXED])
-    plan.outputs = [rows[node] for node in graph.outputs]
-    plan.depth = max(found.level, default=0)
-    return plan
+        schedule.groups.append(_group(graph, found, key, rows, out))
+    schedule.n_rows = (next_row[BATCH], next_row[FIXED])
+    schedule.outputs = [rows[node] for node in graph.outputs]
+    schedule.depth = max(found.level, default=0)
+    return schedule

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# The examples import torch. In-process pytester runs (test_plugins_doc) put
+# sys.modules back as they found it, and torch cannot be imported twice in one
+# process: so it is imported here, when tests are collected, before those runs.
+import torch  # noqa: F401
+
 from neurograd_core import registry
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -224,3 +224,72 @@ def test_layer_returns_a_value_for_one_neuron_and_a_list_otherwise():
 def test_bad_sizes_are_clear_errors(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def _walked(module):
+    """parameters() as named_parameters() finds them, walking the tree from scratch."""
+    return [p for _, p in module.named_parameters()]
+
+
+def test_parameters_stay_right_when_the_tree_changes_after_construction():
+    random.seed(0)
+    model = MLP(2, [3, 1])
+    first = model.parameters()
+    assert first == _walked(model) and len(first) == 13
+
+    model.head = Neuron(1)  # a sub-module added
+    assert model.parameters() == _walked(model) and len(model.parameters()) == 15
+    model.layers[0] = Layer(2, 3)  # one replaced inside a list
+    assert model.parameters() == _walked(model)
+    assert not set(map(id, model.parameters())) & set(map(id, first[:9]))
+    extra = Value(1.5)
+    model.layers[1].neurons[0].w.append(extra)  # a parameter added to a list in place
+    assert model.parameters()[-4] is extra and model.parameters() == _walked(model)
+    model.layers[1].neurons[0].b = Value(0.0)  # a parameter replaced
+    assert model.parameters() == _walked(model)
+    del model.head  # a sub-module removed
+    assert model.parameters() == _walked(model) and len(model.parameters()) == 14
+    model.layers.pop()  # a layer removed from its list
+    assert model.parameters() == _walked(model) and len(model.parameters()) == 9
+    model.extras = {"scale": Value(2.0), "_hidden": Value(3.0)}  # a dict entry
+    model.extras["shift"] = Value(4.0)
+    assert [p.data for p in model.parameters()[-2:]] == [2.0, 4.0]
+    assert model.parameters() == _walked(model)
+
+    for p in model.parameters():
+        p.grad = 1.0
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_parameters_are_not_looked_for_again_while_nothing_changes(monkeypatch):
+    import neurograd_nn.module as module_file
+
+    random.seed(0)
+    model = MLP(2, [16, 16, 1])
+    model.parameters()
+    walks = []
+    original = module_file._ParameterCache.refill
+    monkeypatch.setattr(
+        module_file._ParameterCache, "refill", lambda *args: walks.append(1) or original(*args)
+    )
+    for _ in range(5):
+        model.parameters()
+        model.zero_grad()
+    assert walks == []
+    model.layers[2].neurons[0].w[0] = Value(0.0)
+    model.parameters()
+    assert walks == [1]
+
+
+def test_a_copied_module_finds_its_own_parameters():
+    import copy
+
+    random.seed(0)
+    model = MLP(2, [2, 1])
+    model.parameters()
+    shallow, deep = copy.copy(model), copy.deepcopy(model)
+    shallow.layers = [Layer(2, 1)]  # the copy's own attribute; the cache object is shared
+    assert shallow.parameters() == _walked(shallow) and len(shallow.parameters()) == 3
+    assert model.parameters() == _walked(model) and len(model.parameters()) == 9
+    assert not set(map(id, deep.parameters())) & set(map(id, model.parameters()))

@@ -90,3 +90,21 @@ def test_bad_functions_and_options():
 def test_wrong_number_of_parameter_values(replay):
     with pytest.raises(ValueError, match=r"expected 1 parameter values, got shape \(2,\)"):
         replay.forward_with(np.ones(2), np.ones((4, 2)), np.ones(4))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_complex_batch_is_refused(backend):
+    """Casting to float64 would drop the imaginary parts silently (numpy only warns)."""
+    import torch
+
+    w = Value(0.5)
+    X = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="input 0 is complex"):
+        trace(lambda x: x * w, [w], X + 1j, backend=backend)
+    with pytest.raises(TypeError, match="input 1 is complex"):
+        compile_batch(lambda x, y: x * w * y, [w], X, [1j, 2.0, 3.0], backend=backend)
+    replay = trace(lambda x: x * w, [w], X, backend=backend)
+    for complex_batch in (X + 0j, torch.tensor(X + 2j), [1.0 + 1j, 2.0, 3.0]):
+        with pytest.raises(TypeError, match="input 0 is complex"):
+            replay.forward(complex_batch)
+    assert np.allclose(np.asarray(replay.forward(X)), 0.5 * X)

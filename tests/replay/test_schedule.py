@@ -94,3 +94,31 @@ def test_importing_neurograd_core_does_not_import_numpy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_package_map_matches_its_modules():
+    """At most six modules, and the package docstring's map names each of them."""
+    import re
+    from pathlib import Path
+
+    import neurograd_core.replay as package
+
+    modules = sorted(path.name for path in Path(package.__file__).parent.glob("*.py"))
+    mapped = re.findall(r"^    (\w+\.py) ", package.__doc__, re.MULTILINE)
+    assert len(modules) <= 6
+    assert sorted([*mapped, "__init__.py"]) == modules
+
+
+def test_groups_are_named_by_what_they_compute():
+    from neurograd_core.replay.schedule import BATCH, FIXED, OpKind, Rows, SumKind
+
+    random.seed(0)
+    model = MLP(2, [4, 1])
+    replay = trace(lambda x: (model(x) * 2.0).relu(), model.parameters(), np.ones((3, 2)))
+    kinds = [group.kind for group in replay.schedule.groups]
+    assert [type(kind) for kind in kinds] == [SumKind, OpKind, SumKind, OpKind, OpKind]
+    layer = replay.schedule.groups[0]
+    assert layer.kind.n_pairs == 2 and layer.n_terms == 1  # w0*x0 + w1*x1, and the bias
+    assert [read.buffer for read in layer.reads] == [FIXED] * 3 + [BATCH] * 2
+    assert layer.out == Rows(BATCH, 2, 4)  # after the two input rows
+    assert [kind.name for kind in kinds if isinstance(kind, OpKind)] == ["relu", "mul", "relu"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import pytest
 
@@ -90,13 +93,91 @@ def test_graph_mode_cannot_be_rechecked():
         replay.check(np.array([1.0]))
 
 
-def test_a_value_not_listed_as_parameter_is_read_at_every_run(assert_close):
-    """A forgotten parameter behaves as in eager mode: its current data is used (no gradient)."""
+def test_a_value_not_listed_as_parameter_is_read_and_differentiated(assert_close):
+    """A Value captured from outside behaves as in eager mode: current data, and a gradient."""
     w, scale = Value(0.5), Value(2.0)
     X = np.array([1.0, -2.0])
     replay = trace(lambda x: x * w * scale, [w], X)
+    assert replay.captured == [scale]
     scale.data = 3.0
     assert_close(replay.forward(X), [1.5, -3.0])
     replay.backward()
     assert_close(w.grad, 3.0 * (1.0 - 2.0))
-    assert scale.grad == 0.0
+    assert_close(scale.grad, 0.5 * (1.0 - 2.0))  # was silently 0.0
+
+    w.grad = scale.grad = 0.0
+    for x in X.tolist():  # eager mode, example by example
+        (x * w * scale).backward()
+    assert_close(scale.grad, -0.5)
+
+
+SCALE = 2.0  # a module-level number a traced function reads
+
+
+def test_a_changed_outside_number_is_caught_at_the_next_call():
+    X = np.array([1.0, -2.0])
+    shift = 0.5
+    replay = trace(lambda x: x * SCALE + shift, [], X, recheck_every=0)
+    assert np.allclose(replay.forward(X), [2.5, -3.5])
+    shift = 1.5  # the closure's number changed: the trace holds 0.5
+    with pytest.raises(StaleTraceError, match=r"shift was 0.5 when traced and is 1.5 now"):
+        replay.forward(X)
+    shift = 0.5
+    replay.forward(X)
+
+    global SCALE
+    SCALE = 3.0
+    try:
+        with pytest.raises(StaleTraceError, match="SCALE was 2.0 when traced and is 3.0 now"):
+            replay.forward(X)
+    finally:
+        SCALE = 2.0
+
+
+def test_an_outside_number_in_params_term_is_watched_too():
+    w = Value(1.0)
+    alpha = 1e-4
+    X = np.array([1.0, 2.0])
+    objective = compile_batch(lambda x: x * w, [w], X, params_term=lambda ps: alpha * ps[0])
+    objective.step(X)
+    alpha = 1e-3
+    with pytest.raises(StaleTraceError, match="alpha was 0.0001"):
+        objective.step(X)
+    assert alpha == 1e-3
+
+
+def test_a_number_read_deeper_is_caught_by_the_periodic_check():
+    class Scaled:
+        factor = 2.0
+
+        def __call__(self, x):
+            return x * self.factor
+
+    model = Scaled()
+    X = np.array([1.0, 2.0])
+    replay = trace(model, [], X, recheck_every=2)
+    assert np.allclose(replay.forward(X), [2.0, 4.0])
+    model.factor = 3.0  # an attribute: not watched at every call, but at every 2nd
+    with pytest.raises(StaleTraceError, match=r"Scaled builds .* constant 2.0 in the trace but"):
+        replay.forward(X)
+
+
+def test_numbers_the_function_writes_or_flags_are_not_watched():
+    calls = 0
+    verbose = False
+
+    def counted(x):
+        nonlocal calls
+        calls += 1  # the function's own counter changes at every eager run
+        if verbose:
+            print("tracing")
+        return x * 2.0
+
+    X = np.array([1.0, 2.0, 3.0])
+    replay = trace(counted, [], X, recheck_every=1)
+    for _ in range(3):
+        assert np.allclose(replay.forward(X), 2.0 * X)
+    assert calls > 3
+    verbose = True
+    with contextlib.redirect_stdout(io.StringIO()):
+        replay.forward(X)  # a flag: left to the periodic check, which sees no change
