@@ -64,7 +64,11 @@ def _elu_backward(
     xp: Any, grad: Any, x: Any, alpha: float, scale: float, input_scale: float
 ) -> tuple[Any]:
     slope_below = input_scale * alpha * scale * xp.exp(x * input_scale)
-    return (xp.where(x <= 0, grad * slope_below, grad * scale),)
+    # At the kink the slope is a constant (exp(0) = 1), so its derivative there is 0,
+    # as PyTorch's second derivative gives; nan takes the upper branch, as before.
+    at_zero = grad * (input_scale * alpha * scale)
+    upper = xp.where(xp.equal(x, 0), at_zero, grad * scale)
+    return (xp.where(x < 0, grad * slope_below, upper),)
 
 
 def elu(xp: Any, x: Any, *, alpha: float = 1.0) -> Any:
@@ -160,9 +164,9 @@ def logsigmoid(xp: Any, x: Any) -> Any:
 
 
 def logsigmoid_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
-    z = xp.exp(-xp.abs(x))
-    below = x < 0
-    return (grad * (xp.where(below, 1.0, 0.0) - xp.where(below, 1.0, -1.0) * (z / (1 + z))),)
+    # sigmoid(-x), each side exp of a non-positive number where it is chosen. Not through
+    # abs(x): its zero slope at 0 would make the second derivative there 0.
+    return (grad * xp.where(x >= 0, xp.exp(-x) / (1 + xp.exp(-x)), 1 / (1 + xp.exp(x))),)
 
 
 def _torch_functional(name: str) -> Callable[..., Any]:
