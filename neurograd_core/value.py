@@ -9,7 +9,6 @@ with an explicit stack, so depth is limited by memory, not by the recursion limi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from neurograd_core.errors import AnomalyError, BackwardError, ForwardError, NeurogradError
@@ -46,11 +45,6 @@ def as_float(data: Any, op: Op | None = None) -> float:
     raise TypeError(
         f"{source} {what}; a Value holds one float (ints, bools, numpy scalars convert)"
     )
-
-
-# Set by plugin loading (``plugins.finish_loading``): loads the plugins whose module was
-# still being imported when plugins loaded. A missing attribute may be one of their ops.
-late_plugins: Callable[[], bool] | None = None
 
 
 def _int_as_float(number: int) -> float:
@@ -121,12 +115,6 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when ordinary lookup fails, so never on the hot path.
-        if not name.startswith("__") and late_plugins is not None and late_plugins():
-            return getattr(self, name)
-        raise AttributeError(f"'Value' object has no attribute {name!r}")
-
     @property
     def children(self) -> tuple[Value, ...]:
         """The inputs this value was computed from, in argument order (``x * x`` has two)."""
@@ -160,6 +148,11 @@ class Value:
         from neurograd_core.notebook import value_html
 
         return value_html(self)
+
+    if TYPE_CHECKING:  # no __getattr__ at run time: it would slow every attribute read
+        # A plugin's op methods are bound at run time; to a type checker they are Any
+        # (``functional.op(name)`` gives a typed one).
+        def __getattr__(self, name: str) -> Any: ...
 
     # Operators and op methods are bound from the op registry at run time
     # (neurograd_core/binding.py); the block below only tells type checkers about

@@ -84,7 +84,9 @@ def test_value_declares_exactly_the_operators_the_bundled_ops_back():
     backed = {operator for op in _bundled_ops().values() for operator in op.operators}
     assert {"__add__", "__radd__", "__pow__", "__rpow__", "__neg__", "__truediv__"} <= backed
     declared = _declared(ROOT / "neurograd_core" / "value.py", "Value")
-    assert {name for name in declared if name.startswith("__")} == backed
+    # __getattr__ is declared for type checkers only: a plugin's op method is Any to them
+    assert {name for name in declared if name.startswith("__")} - {"__getattr__"} == backed
+    assert "__getattr__" in declared and "__getattr__" not in vars(Value)
 
 
 def test_functional_declares_every_bundled_op_with_its_inputs_and_attributes():
