@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from operator import is_
 from typing import Any
@@ -30,6 +30,24 @@ from neurograd_core import Value
 
 # What ``state_dict()`` holds per entry: a float, or nested lists of floats.
 StateValue = Any
+
+
+def check_state_keys(state: Any, expected: Iterable[str], owner: str) -> None:
+    """A state dict has exactly the ``expected`` keys: else a KeyError naming the missing
+    and the unexpected ones (a TypeError if it is no mapping). Models, optimizers and
+    schedules check their state files with it."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
+    expected = list(expected)
+    missing = [key for key in expected if key not in state]
+    unexpected = [key for key in state if key not in expected]
+    if missing or unexpected:
+        problems = []
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        raise KeyError(f"state dict does not match {owner}: " + "; ".join(problems))
 
 
 class Module:
@@ -90,21 +108,11 @@ class Module:
         and types are always checked, and every number must be finite (one
         NaN weight makes every output NaN).
         """
-        if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
         entries = dict(self._entries())
         if strict:
-            missing = [name for name in entries if name not in state]
-            unexpected = [name for name in state if name not in entries]
-            if missing or unexpected:
-                problems = []
-                if missing:
-                    problems.append(f"missing keys {missing}")
-                if unexpected:
-                    problems.append(f"unexpected keys {unexpected}")
-                raise KeyError(
-                    f"state dict does not match {type(self).__name__}: " + "; ".join(problems)
-                )
+            check_state_keys(state, entries, type(self).__name__)
+        elif not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
         updates: list[tuple[Value, float]] = []
         for name, entry in entries.items():
             if name in state:

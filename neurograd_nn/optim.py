@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from neurograd_core import Value
+from neurograd_nn.module import check_state_keys
 
 
 def _number(value: Any, what: str, low: float = 0.0, below: float | None = None) -> float:
@@ -61,19 +62,8 @@ def _parameter_list(params: Iterable[Value]) -> list[Value]:
 
 
 def _check_keys(state: Mapping[str, Any], expected: Iterable[str], owner: str) -> None:
-    """A KeyError naming the missing and unexpected keys, as ``Module.load_state_dict`` gives."""
-    if not isinstance(state, Mapping):
-        raise TypeError(f"load_state_dict expects a mapping, got {type(state).__name__}")
-    expected = list(expected)
-    missing = [key for key in expected if key not in state]
-    unexpected = [key for key in state if key not in expected]
-    if missing or unexpected:
-        problems = []
-        if missing:
-            problems.append(f"missing keys {missing}")
-        if unexpected:
-            problems.append(f"unexpected keys {unexpected}")
-        raise KeyError(f"state dict does not match {owner}: " + "; ".join(problems))
+    """The keys, as ``Module.load_state_dict`` checks them, and the owner's type name."""
+    check_state_keys(state, expected, owner)
     if state["type"] != owner:
         raise ValueError(f"state dict is for a {state['type']!r}, not a {owner}")
 
