@@ -105,17 +105,17 @@ def _float_gradients(order: list[Value], grads: dict[Value, float]) -> dict[Valu
                 continue
             second = node._second
             if second is None:
-                out = node._op.backward_call(grads[node], node.data, first.data)
+                out = node._made_by.backward_call(grads[node], node.data, first.data)
                 (g,) = out
                 grads[first] += g
             elif not node._rest:
-                out = node._op.backward_call(grads[node], node.data, first.data, second.data)
+                out = node._made_by.backward_call(grads[node], node.data, first.data, second.data)
                 g1, g2 = out
                 grads[first] += g1
                 grads[second] += g2
             else:
                 children = node.children
-                out = node._op.backward_call(grads[node], node.data, *[c.data for c in children])
+                out = node._made_by.backward_call(grads[node], node.data, *[c.data for c in children])
                 if len(out) != len(children):
                     raise ValueError("wrong number of gradients")
                 for child, g in zip(children, out):
@@ -139,7 +139,7 @@ def _value_gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value,
             continue  # (a number here is a zero an op returned: nothing flows from it)
         if not isinstance(upstream, Value) and upstream == 0.0:
             continue
-        op, children = node._op, node.children
+        op, children = node._made_by, node.children
         try:
             out = op.backward(xp, upstream, node, *children, **op.attrs)
         except Exception as err:

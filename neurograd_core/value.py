@@ -77,20 +77,20 @@ class Value:
     # Slots rather than a tuple per node: a second object per node doubled the work
     # of Python's cyclic garbage collector, about a third of a training step
     # (bench/engine.py). ``children`` gives them as a tuple.
-    __slots__ = ("data", "grad", "label", "_op", "_first", "_second", "_rest")
+    __slots__ = ("data", "grad", "label", "_made_by", "_first", "_second", "_rest")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
 
     def __init__(
         self,
         data: Any,
         _children: tuple[Value, ...] = (),
-        _op: Op | None = None,
+        op: Op | None = None,
         label: str = "",
     ) -> None:
-        self.data = data if type(data) is float else as_float(data, _op)
+        self.data = data if type(data) is float else as_float(data, op)
         self.grad = 0.0
         self.label = label
-        self._op = _op
+        self._made_by = op
         n = len(_children)
         self._first = _children[0] if n else None
         self._second = _children[1] if n > 1 else None
@@ -127,7 +127,7 @@ class Value:
     @property
     def op(self) -> Op | None:
         """The op that produced this value, or None for a leaf."""
-        return self._op
+        return self._made_by
 
     def backward(self, gradient: float = 1.0) -> None:
         """Add d(self)/d(node) * ``gradient`` to the ``.grad`` of every node below self.
@@ -315,7 +315,7 @@ def _accumulate(root: Value, seed: float) -> None:
         stage = _PROPAGATING
         for node in order:
             a = node._first
-            op = node._op
+            op = node._made_by
             b = node._second
             grads = None
             if b is None:
@@ -380,7 +380,7 @@ def _undo(processed: list[Value], previous: dict[Value, float], kept: dict) -> N
     added: dict[Value, list[float]] = {}
     try:
         for node in processed:
-            op = node._op
+            op = node._made_by
             grad = kept.get(node, node.grad)
             children = node.children
             grads = op.backward_call(grad, node.data, *[c.data for c in children])
@@ -426,7 +426,7 @@ def _real(grad: Any, op: Op, index: int) -> float:
 
 def _backward_error(node: Value, grads: Any, err: Exception) -> BackwardError:
     """Name the op whose backward failed, and say how, for ``backward()`` to raise."""
-    op, n = node._op, len(node.children)
+    op, n = node._made_by, len(node.children)
     try:
         count = len(grads) if grads is not None else None
     except TypeError:
@@ -463,7 +463,7 @@ def node(data: Any, op: Op, first: Value, second: Value | None = None) -> Value:
     value.data = data if type(data) is float else as_float(data, op)
     value.grad = 0.0
     value.label = ""
-    value._op = op
+    value._made_by = op
     value._first = first
     value._second = second
     value._rest = ()
