@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from neurograd_core.errors import BackwardError
+from neurograd_core.modes import record_comparisons, state
 from neurograd_core.value import Value, _backward_error, _describe, as_float
 
 Gradient = Value | None  # None: an unused input, with allow_unused=True
@@ -104,18 +105,19 @@ def _float_gradients(order: list[Value], grads: dict[Value, float]) -> dict[Valu
             if first is None:
                 continue
             second = node._second
+            op = node._made_by
             if second is None:
-                out = node._made_by.backward_call(grads[node], node.data, first.data)
+                out = op.backward_call(grads[node], node.data, first.data)
                 (g,) = out
                 grads[first] += g
             elif not node._rest:
-                out = node._made_by.backward_call(grads[node], node.data, first.data, second.data)
+                out = op.backward_call(grads[node], node.data, first.data, second.data)
                 g1, g2 = out
                 grads[first] += g1
                 grads[second] += g2
             else:
                 children = node.children
-                out = node._made_by.backward_call(grads[node], node.data, *[c.data for c in children])
+                out = op.backward_call(grads[node], node.data, *[c.data for c in children])
                 if len(out) != len(children):
                     raise ValueError("wrong number of gradients")
                 for child, g in zip(children, out):
@@ -133,6 +135,7 @@ def _value_gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value,
     holding None received nothing, and passes nothing on."""
     from neurograd_core.namespaces.values import NAMESPACE as xp
 
+    record = state.branches_recorded
     for node in reversed(order):
         upstream = grads[node]
         if upstream is None or node._first is None:
@@ -141,6 +144,8 @@ def _value_gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value,
             continue
         op, children = node._made_by, node.children
         try:
+            if record:  # comparisons become nodes too, so the graph is the data's for none
+                record_comparisons(True)
             out = op.backward(xp, upstream, node, *children, **op.attrs)
         except Exception as err:
             raise BackwardError(
@@ -148,6 +153,9 @@ def _value_gradients(order: list[Value], grads: dict[Value, Any]) -> dict[Value,
                 f"cannot be differentiated again: {err!r}. An op written over xp "
                 "(forward(xp, ...), backward(xp, ...)) gets this for free."
             ) from err
+        finally:
+            if record:
+                record_comparisons(False)
         if len(out) != len(children):
             raise BackwardError(
                 f"backward of op {_describe(op)} returned {len(out)} gradients for "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from neurograd_core import modes
 from neurograd_core.errors import AnomalyError, BackwardError, ForwardError, NeurogradError
 from neurograd_core.modes import state
 
@@ -70,6 +71,14 @@ def _compared(other: Any) -> float:
     raise TypeError(f"a Value compares with a Value or a real number, not {type(other).__name__}")
 
 
+def _recorded(comparison: str, a: Value, b: Any) -> Any:
+    """A comparison as a ``Condition`` node, which is truthy where it holds."""
+    from neurograd_core import branches
+
+    _compared(b)
+    return branches.condition(branches.COMPARISONS[comparison], a, b)
+
+
 class Value:
     """A scalar in a computation graph: its ``data``, its ``grad``, and how it was made."""
 
@@ -100,17 +109,26 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad})"
 
     # Comparisons read .data and give a bool, as a branch in PyTorch does (it is not
-    # differentiated). == and hashing stay identity: the engine keys dicts by node.
+    # differentiated); in an op body while replay traces, a node (``branches``).
+    # == and hashing stay identity: the engine keys dicts by node.
     def __lt__(self, other: Any) -> bool:
+        if modes.recording and state.comparisons_recorded:
+            return _recorded("less", self, other)
         return self.data < _compared(other)
 
     def __le__(self, other: Any) -> bool:
+        if modes.recording and state.comparisons_recorded:
+            return _recorded("less_equal", self, other)
         return self.data <= _compared(other)
 
     def __gt__(self, other: Any) -> bool:
+        if modes.recording and state.comparisons_recorded:
+            return _recorded("greater", self, other)
         return self.data > _compared(other)
 
     def __ge__(self, other: Any) -> bool:
+        if modes.recording and state.comparisons_recorded:
+            return _recorded("greater_equal", self, other)
         return self.data >= _compared(other)
 
     __hash__ = object.__hash__

@@ -8,6 +8,7 @@ they only choose between inputs: ``where``, ``equal``, ``maximum``,
 ``minimum`` (by comparing ``.data``, as a branch, like ``max`` in PyTorch
 picks one input) and the roundings ``sign floor ceil round trunc
 floor_divide`` (a constant). A registered op of that name is still preferred.
+While replay traces, ``where`` and ``equal`` build nodes instead (``branches``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from neurograd_core import branches
 from neurograd_core.errors import UnknownOpError
+from neurograd_core.modes import state
 from neurograd_core.namespaces import FUNCTIONS
 from neurograd_core.namespaces.scalar import NAMESPACE as SCALAR
 from neurograd_core.registry import registry
@@ -32,9 +35,16 @@ def _as_value(x: Any) -> Value:
 
 
 def _constant(name: str) -> Callable[..., Value]:
-    """A zero-derivative function: its value on ``.data``, as a leaf."""
+    """A zero-derivative function: its value on ``.data``, as a leaf (while replay traces,
+    a node, as the number depends on the example)."""
     scalar = getattr(SCALAR, name)
-    return lambda *xs: Value(float(scalar(*[_data(x) for x in xs])))
+
+    def call(*xs: Any) -> Value:
+        if state.comparisons_recorded:
+            return branches.flat(name, *xs)
+        return Value(float(scalar(*[_data(x) for x in xs])))
+
+    return call
 
 
 def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], Value]:
@@ -49,9 +59,21 @@ def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], 
     return call
 
 
+def _where(condition: Any, a: Any, b: Any) -> Value:
+    if isinstance(condition, Value):  # a node: replay is tracing (``branches``)
+        return branches.where(condition, a, b)
+    return _as_value(a if condition else b)
+
+
+def _equal(a: Any, b: Any) -> Any:
+    if state.comparisons_recorded and (isinstance(a, Value) or isinstance(b, Value)):
+        return branches.condition(branches.EQUAL, a, b)
+    return _data(a) == _data(b)
+
+
 _WITHOUT_OP: dict[str, Callable[..., Any]] = {
-    "where": lambda condition, a, b: _as_value(a if condition else b),
-    "equal": lambda a, b: _data(a) == _data(b),
+    "where": _where,
+    "equal": _equal,
     "maximum": _select(lambda x, y: x >= y),
     "minimum": _select(lambda x, y: x <= y),
     **{

@@ -53,6 +53,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from neurograd_core.errors import NeurogradError
+from neurograd_core.modes import recording_branches
 from neurograd_core.op import Op
 from neurograd_core.value import Value
 
@@ -330,7 +331,8 @@ class Tracer:
             arguments.append(
                 Value(float(row)) if row.ndim == 0 else [Value(x) for x in row.tolist()]
             )
-        roots, single = output_values(self.fn(*arguments))
+        with recording_branches():  # a gradient's graph must not depend on the example
+            roots, single = output_values(self.fn(*arguments))
         leaves, _ = input_leaves(arguments)
         return roots, leaves, single
 
