@@ -18,8 +18,11 @@ does not favour one side; the table gives medians over the blocks, and each rati
 is the median of the ratios measured within one round of blocks. numpy's BLAS is held to one
 thread (``OPENBLAS_NUM_THREADS=1`` unless set), as is torch.
 
-It also trains 100 steps with the demo's schedule both ways (eager Neurograd
-and replay) and prints the final losses and accuracies.
+It also times a loss with a gradient penalty (``grad(..., create_graph=True)``
+inside the traced function) replayed, with and without liveness masks, against
+PyTorch eager and eager Neurograd; and it trains 100 steps with the demo's
+schedule both ways (eager Neurograd and replay) and prints the final losses and
+accuracies.
 
     python bench/replay.py            # about a minute, mostly micrograd
     python bench/replay.py --quick    # fewer blocks, one micrograd step
@@ -40,6 +43,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLA
 
 import numpy as np  # noqa: E402
 
+from neurograd_core import Value, grad  # noqa: E402
 from neurograd_core.replay import compile_batch  # noqa: E402
 from neurograd_nn import MLP  # noqa: E402
 from neurograd_nn.demo import load_dataset, replayed_step  # noqa: E402
@@ -187,6 +191,83 @@ def torch_step(X: np.ndarray, y: np.ndarray, kind: str) -> Callable[[], object]:
     return step
 
 
+# -- a gradient penalty: grad(create_graph=True) inside the traced loss ----------------------
+
+PENALTY = 0.1
+
+
+def penalty_loss(model: MLP) -> Callable[..., object]:
+    """One example's hinge loss plus PENALTY times the squared norm of d score / d x."""
+
+    def per_example(x, label):
+        score = model(x)
+        slopes = grad(score, x, create_graph=True)
+        return (1 + -label * score).relu() + PENALTY * sum(g * g for g in slopes)
+
+    return per_example
+
+
+def replay_penalty_step(X: np.ndarray, y: np.ndarray, masks: bool) -> Callable[[], object]:
+    """Forward and backward of the penalised loss, replayed; ``masks=False`` schedules it
+    without liveness masks (``replay/schedule.py``), to show what they cost."""
+    from neurograd_core.replay import schedule
+
+    model = demo_model()
+    add_liveness = schedule.add_liveness
+    if not masks:
+        schedule.add_liveness = lambda graph: (graph, {})
+    try:
+        objective = compile_batch(penalty_loss(model), model.parameters(), X, y)
+    finally:
+        schedule.add_liveness = add_liveness
+    return lambda: objective.step(X, y)
+
+
+def eager_penalty_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
+    model = demo_model()
+    per_example = penalty_loss(model)
+    rows, labels = X.tolist(), y.tolist()
+
+    def step() -> float:
+        losses = [per_example([Value(a) for a in x], t) for x, t in zip(rows, labels)]
+        loss = sum(losses) * (1.0 / len(losses))
+        loss.backward()
+        return loss.data
+
+    return step
+
+
+def torch_penalty_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
+    """The same loss in PyTorch eager: autograd.grad with create_graph, then backward."""
+    import torch
+
+    torch.set_num_threads(1)
+    model = demo_model()
+    params = []
+    for layer in model.layers:
+        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        params += [w.requires_grad_(), b.requires_grad_()]
+    inputs = torch.tensor(X, dtype=torch.float64)
+    labels = torch.tensor(y, dtype=torch.float64)
+
+    def step() -> float:
+        x = inputs.clone().requires_grad_()
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i].T + params[i + 1]
+            if i + 2 < len(params):
+                h = torch.relu(h)
+        score = h[:, 0]
+        (slopes,) = torch.autograd.grad(score.sum(), x, create_graph=True)
+        losses = torch.relu(1 - labels * score) + PENALTY * (slopes * slopes).sum(1)
+        loss = losses.mean()
+        loss.backward()
+        return loss.item()
+
+    return step
+
+
 def micrograd_step_seconds(X: np.ndarray, y: np.ndarray, steps: int) -> float:
     """Median seconds of one step of micrograd's own demo loop (micrograd 0.1.0)."""
     from micrograd.engine import Value
@@ -256,6 +337,12 @@ def replay_training_seconds(X: np.ndarray, y: np.ndarray) -> float:
     return time.perf_counter() - started
 
 
+def _timed(step: Callable[[], object]) -> float:
+    start = CLOCK()
+    step()
+    return CLOCK() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer blocks, one micrograd step")
@@ -285,6 +372,23 @@ def main() -> None:
             f"{t['torch'] * 1e3:>7.3f} ms {ratio['replay']:>12.2f}x "
             f"{ratio['replay'] / ratio['torch']:>12.2f}x"
         )
+    print(f"\nhinge + {PENALTY} * |d score / d x|^2 (grad with create_graph=True inside), relu")
+    print("one step = forward and backward, no update; CPU time, ratios to replay")
+    steps = {
+        "replay": replay_penalty_step(X, y, masks=True),
+        "replay without masks": replay_penalty_step(X, y, masks=False),
+        "PyTorch eager": torch_penalty_step(X, y),
+    }
+    t, ratio = interleaved_step_seconds(steps, rounds, per_round=25)
+    eager = eager_penalty_step(X, y)
+    eager_seconds = statistics.median(_timed(eager) for _ in range(1 if args.quick else 3))
+    for name in steps:
+        print(f"  {name:22} {t[name] * 1e3:>8.3f} ms  {ratio[name]:>6.2f}x")
+    print(
+        f"  {'eager Neurograd':22} {eager_seconds * 1e3:>8.1f} ms  "
+        f"{eager_seconds / t['replay']:>6.0f}x (timed alone)"
+    )
+
     replay_training_seconds(X, y)  # warm up: first imports, caches
     training = statistics.median(replay_training_seconds(X, y) for _ in range(5))
     micro = micrograd_step_seconds(X, y, micro_steps)

@@ -12,19 +12,20 @@ bodies give ``Condition`` nodes (1.0 where they hold, else 0.0) and ``xp.where``
 gives a node of ``WHERE`` over both branches. The graph is then the same for
 every example and its values are eager mode's. Neither carries a gradient to a
 condition. Each op gives -0.0 where it gives nothing, the additive identity of
-IEEE 754, so the gradients replay sums are eager mode's bit for bit, except
-where a branch that eager mode never built overflows: there the zero gradient
-times an infinity is NaN, as in PyTorch and JAX (docs/guide/replay.md).
+IEEE 754. Replay's schedule keeps the branch an example does not take from
+passing anything back (liveness masks, ``replay/schedule.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from neurograd_core.op import Op
+from neurograd_core import op as op_traits
+from neurograd_core.op import SELECT, Op
 from neurograd_core.value import Value
 
 NO_GRADIENT = -0.0  # what an op gives an input it does not depend on: x + -0.0 is x
+FLAT = (op_traits.NO_GRADIENT,)
 
 
 def _less(xp: Any, a: Any, b: Any) -> Any:
@@ -59,6 +60,17 @@ def _negation(xp: Any, a: Any) -> Any:
     return xp.where(a > 0, 0.0, 1.0)
 
 
+def _any(xp: Any, *conditions: Any) -> Any:
+    held = conditions[0] > 0
+    for condition in conditions[1:]:
+        held = held | (condition > 0)
+    return xp.where(held, 1.0, 0.0)
+
+
+def _flat_many(xp: Any, grad: Any, out: Any, *conditions: Any) -> tuple[Any, ...]:
+    return (NO_GRADIENT,) * len(conditions)
+
+
 def _flat_one(xp: Any, grad: Any, out: Any, a: Any) -> tuple[Any]:
     return (NO_GRADIENT,)
 
@@ -76,16 +88,17 @@ def _where_backward(xp: Any, grad: Any, out: Any, condition: Any, a: Any, b: Any
     return NO_GRADIENT, xp.where(chosen, grad, NO_GRADIENT), xp.where(chosen, NO_GRADIENT, grad)
 
 
-LESS = Op("less", _less, _flat_two, symbol="<")
-LESS_EQUAL = Op("less_equal", _less_equal, _flat_two, symbol="<=")
-GREATER = Op("greater", _greater, _flat_two, symbol=">")
-GREATER_EQUAL = Op("greater_equal", _greater_equal, _flat_two, symbol=">=")
-EQUAL = Op("equal", _equal, _flat_two, symbol="==")
-AND = Op("logical_and", _both, _flat_two, symbol="&")
-OR = Op("logical_or", _either, _flat_two, symbol="|")
-NOT = Op("logical_not", _negation, _flat_one, symbol="~")
+LESS = Op("less", _less, _flat_two, symbol="<", traits=FLAT)
+LESS_EQUAL = Op("less_equal", _less_equal, _flat_two, symbol="<=", traits=FLAT)
+GREATER = Op("greater", _greater, _flat_two, symbol=">", traits=FLAT)
+GREATER_EQUAL = Op("greater_equal", _greater_equal, _flat_two, symbol=">=", traits=FLAT)
+EQUAL = Op("equal", _equal, _flat_two, symbol="==", traits=FLAT)
+AND = Op("logical_and", _both, _flat_two, symbol="&", traits=FLAT)
+OR = Op("logical_or", _either, _flat_two, symbol="|", traits=FLAT)
+NOT = Op("logical_not", _negation, _flat_one, symbol="~", traits=FLAT)
+ANY = Op("any", _any, _flat_many, symbol="any", traits=FLAT)
 COMPARISONS = {op.name: op for op in (LESS, LESS_EQUAL, GREATER, GREATER_EQUAL)}
-WHERE = Op("where", _where, _where_backward, symbol="where")
+WHERE = Op("where", _where, _where_backward, symbol="where", traits=(SELECT,))
 
 
 _FLAT: dict[str, Op] = {}
@@ -98,7 +111,8 @@ def flat(name: str, *operands: Any) -> Value:
     if op is None:
         arity = 2 if name == "floor_divide" else 1
         forward = _flat_forward(name, arity)
-        op = _FLAT[name] = Op(name, forward, _flat_two if arity == 2 else _flat_one)
+        backward = _flat_two if arity == 2 else _flat_one
+        op = _FLAT[name] = Op(name, forward, backward, traits=FLAT)
     children = tuple(map(_as_value, operands))
     return Value(op.eager_forward(*[c.data for c in children]), children, op)
 

@@ -36,7 +36,9 @@ _MAX_VARIANTS = 256  # distinct attribute sets remembered per op
 # Traits replay may exploit (fusion in ``neurograd_core.replay.schedule``).
 SUM = "sum"  # the output is the sum of the inputs
 PRODUCT = "product"  # the output is the product of its two inputs
-TRAITS = frozenset({SUM, PRODUCT})
+NO_GRADIENT = "no_gradient"  # every input's gradient is zero (a comparison)
+SELECT = "select"  # the output is input 1 where input 0 holds, else input 2 (where)
+TRAITS = frozenset({SUM, PRODUCT, NO_GRADIENT, SELECT})
 
 # Python operators an op may back, by method name.
 BINARY_OPERATORS = frozenset(
@@ -229,7 +231,9 @@ class Op:
       "__radd__")``. A one-input op with one required attribute may back a binary
       operator: ``x ** 2`` is ``pow(x, exponent=2)``.
     * ``traits`` -- properties replay may exploit: ``"sum"`` (the output is the sum of
-      the inputs), ``"product"`` (the product of its two inputs).
+      the inputs), ``"product"`` (the product of its two inputs), ``"no_gradient"``
+      (no gradient reaches any input), ``"select"`` (input 1 where input 0 holds,
+      else input 2).
     * ``symbol`` -- how ``draw_dot`` labels the node; may use attributes: ``"**{exponent}"``.
     * ``torch`` -- a PyTorch equivalent, ``f(*tensors, **attrs)``, for the conformance kit.
     * ``domain`` -- ``f(*inputs) -> bool``: where finite-difference checks may sample.
@@ -323,6 +327,8 @@ class Op:
             raise InvalidOpError(
                 f"op {name!r}: unknown traits {sorted(unknown)}; known: {sorted(TRAITS)}"
             )
+        if SELECT in traits and arity != 3:
+            raise InvalidOpError(f"op {name!r}: a select op takes 3 inputs, not {arity}")
         eager_backward = fast_backward or _on_floats_backward(backward, arity)
         fields = {
             "name": name,

@@ -44,7 +44,7 @@ in one array call, with no ``Value`` created per step.
 The map, one stage and one noun per module:
 
     trace.py       Values -> FlatGraph    flat lists of nodes; the stale-trace checks
-    schedule.py    FlatGraph -> Schedule  fusion of sums, groups level by level, rows
+    schedule.py    FlatGraph -> Schedule  fusion of sums, liveness masks, groups by level, rows
     steps.py       Schedule -> steps      each group as array calls, on numpy or torch
     replay.py      Replay                 runs the steps; trace(), compile_batch(), to_torch()
     parameters.py  ParameterArrays        the parameters' numbers in flat arrays

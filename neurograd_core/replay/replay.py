@@ -612,7 +612,14 @@ def torch_module_class() -> type:
             self.outputs = list(schedule.outputs)
             self.groups = schedule.groups
             self.reads: list[list[tuple[int, str]]] = []  # per group: (buffer, index buffer name)
+            self.masks: list[tuple[int, str] | None] = []  # per group: its liveness mask rows
             for g, group in enumerate(schedule.groups):
+                if group.mask is None:
+                    self.masks.append(None)
+                else:
+                    as_index = torch.as_tensor(group.mask.rows, dtype=torch.long)
+                    self.register_buffer(f"mask_{g}", as_index, persistent=False)
+                    self.masks.append((group.mask.buffer, f"mask_{g}"))
                 blocks = _read_blocks(group)
                 for k, (_, rows) in enumerate(blocks):
                     as_index = torch.as_tensor(rows, dtype=torch.long)
@@ -633,11 +640,14 @@ def torch_module_class() -> type:
             constants = cast(torch.Tensor, self.constants)  # a buffer, typed Tensor | Module
             fixed = torch.cat([self.params, self.captured, constants])[:, None]
             tables = [batch.to(device), fixed]
-            for group, reads in zip(self.groups, self.reads):
+            computed = LateRows()
+            for group, reads, mask in zip(self.groups, self.reads, self.masks):
                 blocks = [tables[buffer][getattr(self, name)] for buffer, name in reads]
                 out_width = width if group.out.buffer == BATCH else 1
-                result = _compute(group, blocks, (group.out.size, out_width))
+                late = None if mask is None else (computed, mask[0], getattr(self, mask[1]))
+                result = _compute(group, blocks, (group.out.size, out_width), late)
                 tables[group.out.buffer] = torch.cat([tables[group.out.buffer], result])
+            computed.tables = tables
             columns = [tables[buffer][row].expand(width) for buffer, row in self.outputs]
             return columns[0] if self.single_output else torch.stack(columns, dim=1)
 
@@ -652,13 +662,14 @@ def torch_module_class() -> type:
         """
 
         @staticmethod
-        def forward(ctx: Any, op: Any, *inputs: Any) -> Any:
+        def forward(ctx: Any, op: Any, mask: Any, *inputs: Any) -> Any:
             out = op.forward(xp, *inputs, **op.attrs)
             if not isinstance(out, torch.Tensor):  # an op may return a number
                 out = torch.as_tensor(out, dtype=torch.float64, device=inputs[0].device)
             if any(out is x for x in inputs):  # autograd wants a tensor of its own
                 out = out.clone()
             ctx.op = op
+            ctx.mask = mask
             ctx.save_for_backward(out, *inputs)
             return out
 
@@ -671,14 +682,20 @@ def torch_module_class() -> type:
                     f"backward of op {ctx.op.name!r} returned {len(grads)} gradients "
                     f"for {len(inputs)} inputs"
                 )
+            live = None
+            if ctx.mask is not None:  # rows computed after this group: read them now
+                computed, buffer, rows = ctx.mask
+                live = computed.tables[buffer][rows].detach() > 0
             shaped = []
             for g, x in zip(grads, inputs):
                 g = torch.as_tensor(g, dtype=torch.float64, device=grad.device)
                 g = g.expand(grad.shape)
+                if live is not None:
+                    g = torch.where(live, g, -0.0)
                 if x.shape[-1] != g.shape[-1]:  # a FIXED input of a batched node
                     g = g.sum(-1, keepdim=True)
                 shaped.append(g)
-            return (None, *shaped)
+            return (None, None, *shaped)
 
     def _read_blocks(group: Any) -> list[tuple[int, np.ndarray]]:
         """What a group reads, as (buffer, rows) blocks: one per op input; for a sum,
@@ -703,10 +720,16 @@ def torch_module_class() -> type:
             blocks.append((inputs[0].buffer, input_rows[0] if shared else input_rows))
         return blocks
 
-    def _compute(group: Any, blocks: list[Any], shape: tuple[int, int]) -> Any:
+    class LateRows:
+        """The rows of one forward pass, for a backward that reads liveness masks
+        (``schedule.py``), computed after the nodes they mask."""
+
+        tables: list[Any]
+
+    def _compute(group: Any, blocks: list[Any], shape: tuple[int, int], mask: Any) -> Any:
         """The group's nodes as a ``shape`` tensor, from the blocks ``_read_blocks`` describes."""
         if not isinstance(group.kind, SumKind):
-            return OpFunction.apply(group.op, *blocks).expand(shape)
+            return OpFunction.apply(group.op, mask, *blocks).expand(shape)
         batch_terms, fixed_terms = blocks[0], blocks[1]
         total = None
         if batch_terms.shape[1]:

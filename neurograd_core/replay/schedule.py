@@ -28,18 +28,39 @@ captured Values, constants and what is computed from them alone). ``BATCH``
 starts with one row per input slot, ``FIXED`` with one per parameter, then
 per captured Value, then per constant; each group's nodes then take
 consecutive rows of one buffer, in schedule order.
+
+Liveness. A gradient differentiated while replay traces holds ``where`` nodes over both
+branches (``neurograd_core.branches``). Eager mode builds only the branch an
+example takes; replay computes both for every example, and runs the backward
+of the other one with a zero gradient. That is harmless unless the branch
+overflowed: zero times an infinity is NaN, which eager mode never computed.
+
+So each node that is live in some examples only gets a mask: a node of the graph,
+1.0 in the examples whose eager graph holds it, computed from the conditions of
+the ``where`` nodes above it (it is live where a consumer that passes it the
+gradient is live, and, for a select op, where the condition picks it). Replay's
+backward keeps that node's gradients to its inputs where its mask holds
+(``steps.OpStep``). Nodes that every example has (the model, the first-order
+gradient down to the ``where`` nodes) get no mask and cost nothing. Two kinds of
+node keep no mask: a merged sum (it passes gradients on, or multiplies them by a
+weight) and a ``FIXED`` node (its one gradient is the batch's sum already).
+
+Ops tell which edges carry a gradient by their traits: ``"select"`` (its
+condition input gets none, each branch where chosen) and ``"no_gradient"``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from neurograd_core.op import PRODUCT, SUM, Op
+from neurograd_core.branches import AND, ANY, NOT
+from neurograd_core.op import NO_GRADIENT, PRODUCT, SELECT, SUM, Op
 from neurograd_core.replay.trace import CAPTURED, CONST, INPUT, OP, PARAM, FlatGraph
+from neurograd_core.value import Value
 
 BATCH, FIXED = 0, 1
 
@@ -66,6 +87,7 @@ class GroupKey(NamedTuple):
     level: int
     kind: OpKind | SumKind
     batched: tuple[bool, ...]  # per input (for a sum, per plain term): read from BATCH rows?
+    mask: int = -1  # the buffer of the nodes' liveness masks (``liveness``), -1 for none
 
 
 class Rows(NamedTuple):
@@ -103,6 +125,7 @@ class Group:
     reads: list[Read]
     out: Rows
     needs_grad: bool
+    mask: Read | None = None  # each node's liveness mask, read by the backward pass
 
     @property
     def n_terms(self) -> int:
@@ -209,6 +232,90 @@ def fuse(graph: FlatGraph) -> Fused:
     return fused
 
 
+# -- liveness ------------------------------------------------------------------------------
+
+
+def add_liveness(graph: FlatGraph) -> tuple[FlatGraph, dict[int, int]]:
+    """The graph with mask nodes appended, and each masked node's mask node.
+
+    A graph without a select op comes back as it is, with no masks.
+    """
+    if not any(op is not None and SELECT in op.traits for op in graph.ops):
+        return graph, {}
+    always = _always_live(graph)
+    consumers: list[list[tuple[int, int]]] = [[] for _ in range(len(graph))]
+    for node, children in enumerate(graph.children):
+        for k, child in enumerate(children):
+            consumers[child].append((node, k))
+
+    grown = replace(
+        graph,
+        kinds=list(graph.kinds),
+        ops=list(graph.ops),
+        children=list(graph.children),
+        slots=list(graph.slots),
+        constants=list(graph.constants),
+    )
+    masks: dict[int, int] = {}
+    negations: dict[int, int] = {}
+    for node in reversed(range(len(graph))):  # a node's consumers come after it
+        if always[node] or graph.kinds[node] != OP:
+            continue
+        terms: list[int] = []
+        for consumer, k in consumers[node]:
+            op = graph.ops[consumer]
+            assert op is not None
+            if NO_GRADIENT in op.traits or (SELECT in op.traits and k == 0):
+                continue
+            live = masks.get(consumer)  # None: the consumer is always live
+            if SELECT in op.traits:
+                condition = graph.children[consumer][0]
+                if k == 2:
+                    if condition not in negations:
+                        negations[condition] = _append(grown, NOT, condition)
+                    condition = negations[condition]
+                live = condition if live is None else _append(grown, AND, live, condition)
+            assert live is not None, "a node fed by an always-live consumer is always live"
+            terms.append(live)
+        if not terms:  # it only feeds conditions: eager mode never differentiates it
+            masks[node] = _append_zero(grown)
+        else:
+            masks[node] = terms[0] if len(terms) == 1 else _append(grown, ANY, *terms)
+    return grown, masks
+
+
+def _always_live(graph: FlatGraph) -> list[bool]:
+    """Nodes that every example's gradient reaches: from the outputs, through edges that
+    always carry a gradient (not a select op's, not a no-gradient op's)."""
+    always = [False] * len(graph)
+    for out in graph.outputs:
+        always[out] = True
+    for node in reversed(range(len(graph))):
+        op = graph.ops[node]
+        if not always[node] or op is None or op.traits & {SELECT, NO_GRADIENT}:
+            continue
+        for child in graph.children[node]:
+            always[child] = True
+    return always
+
+
+def _append(graph: FlatGraph, op: Op, *children: int) -> int:
+    graph.kinds.append(OP)
+    graph.ops.append(op)
+    graph.children.append(children)
+    graph.slots.append(-1)
+    return len(graph.kinds) - 1
+
+
+def _append_zero(graph: FlatGraph) -> int:
+    graph.kinds.append(CONST)
+    graph.ops.append(None)
+    graph.children.append(())
+    graph.slots.append(len(graph.constants))
+    graph.constants.append(Value(0.0))
+    return len(graph.kinds) - 1
+
+
 # -- levels and rows ------------------------------------------------------------------------
 
 
@@ -226,18 +333,21 @@ class _Analysis:
     needs_grad: list[bool]
     level: list[int]
     groups: dict[GroupKey, list[int]]
+    masks: dict[int, int] = field(default_factory=dict)  # masked node -> its mask node
 
 
-def _analyse(graph: FlatGraph) -> _Analysis:
+def _analyse(graph: FlatGraph, masks: dict[int, int]) -> _Analysis:
     fused = fuse(graph)
     size = len(graph)
     found = _Analysis({}, [False] * size, [False] * size, [0] * size, {})
+    batched = _depends_on_inputs(graph)
     for node, kind in enumerate(graph.kinds):
         found.batched[node] = kind == INPUT
         found.needs_grad[node] = kind in (PARAM, CAPTURED)
         if kind != OP or node in fused.absorbed:
             continue
         what: OpKind | SumKind
+        passes_gradient, mask = True, -1
         if node in fused.terms:
             terms, pairs = fused.terms[node], fused.pairs.get(node, [])
             inputs = (*terms, *(p.weight for p in pairs), *(p.input for p in pairs))
@@ -250,11 +360,17 @@ def _analyse(graph: FlatGraph) -> _Analysis:
             inputs = graph.children[node]
             pattern = tuple(found.batched[i] for i in inputs)
             what = _op_kind(op)
+            passes_gradient = NO_GRADIENT not in op.traits
+            if node in masks and batched[node]:  # a FIXED node's gradient sums the batch's
+                mask = BATCH if batched[masks[node]] else FIXED
         found.inputs[node] = inputs
         found.batched[node] = any(found.batched[i] for i in inputs)
-        found.needs_grad[node] = any(found.needs_grad[i] for i in inputs)
+        found.needs_grad[node] = passes_gradient and any(found.needs_grad[i] for i in inputs)
         found.level[node] = 1 + max(found.level[i] for i in inputs)
-        found.groups.setdefault(GroupKey(found.level[node], what, pattern), []).append(node)
+        key = GroupKey(found.level[node], what, pattern, mask)
+        found.groups.setdefault(key, []).append(node)
+        if mask != -1:
+            found.masks[node] = masks[node]
     return found
 
 
@@ -290,7 +406,8 @@ def _group(
 
 def build_schedule(graph: FlatGraph) -> Schedule:
     """Group the graph's nodes into steps, level by level, and give every node its row."""
-    found = _analyse(graph)
+    graph, masks = add_liveness(graph)
+    found = _analyse(graph, masks)
     rows = _leaf_rows(graph)
     schedule = Schedule(
         n_inputs=graph.n_inputs,
@@ -307,6 +424,11 @@ def build_schedule(graph: FlatGraph) -> Schedule:
             rows[node] = Row(buffer, out.start + i)
         next_row[buffer] += len(members)
         schedule.groups.append(_group(graph, found, key, rows, out))
+    for group in schedule.groups:  # masks are read backward, once every row is computed
+        if group.nodes[0] in found.masks:
+            mask_rows = [rows[found.masks[node]] for node in group.nodes]
+            table = np.array([row.row for row in mask_rows], np.intp)
+            group.mask = Read(mask_rows[0].buffer, table, False)
     schedule.n_rows = (next_row[BATCH], next_row[FIXED])
     schedule.outputs = [rows[node] for node in graph.outputs]
     schedule.depth = max(found.level, default=0)

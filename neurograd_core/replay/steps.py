@@ -331,6 +331,8 @@ class OpStep:
         self.size = group.out.size
         self.needs_grad = group.needs_grad
         self.readers = [Reader(r.rows, r.buffer, backend, r.needs_grad) for r in group.reads]
+        mask = group.mask  # see liveness.py: where each node is in the example's graph
+        self.mask = Reader(mask.rows, mask.buffer, backend, False) if mask is not None else None
         self.grad_readers: list[tuple[int, Reader, bool]] = []
         self.saved: list[Any] = []
         self.views: list[Any] | None = None
@@ -339,6 +341,8 @@ class OpStep:
         """Take views of ``buffers`` for every pass until the batch size changes."""
         for reader in self.readers:
             reader.bind(buffers)
+        if self.mask is not None:
+            self.mask.bind(buffers)
         rows = slice(self.out.start, self.out.start + self.out.size)
         self.values = buffers.values[self.out.buffer][rows]
         self.grads = buffers.grads[self.out.buffer][rows]
@@ -377,12 +381,15 @@ class OpStep:
                 f"for {len(self.readers)} inputs"
             )
         shape = out.shape
+        live = self.mask.read() > 0 if self.mask is not None else None
         for k, reader, over_batch in self.grad_readers:
             contribution = grads[k]
             if getattr(contribution, "shape", None) != shape:  # a number, or broadcast
                 if not hasattr(contribution, "shape"):
                     contribution = self.backend.asarray(contribution)
                 contribution = self.xp.broadcast_to(contribution, shape)
+            if live is not None:  # nothing from examples whose graph lacks the node
+                contribution = self.xp.where(live, contribution, -0.0)
             if over_batch:
                 contribution = self.backend.sum_columns(contribution)
             if reader.grad_view is not None:  # Reader.add, without the call

@@ -122,3 +122,41 @@ def test_groups_are_named_by_what_they_compute():
     assert [read.buffer for read in layer.reads] == [FIXED] * 3 + [BATCH] * 2
     assert layer.out == Rows(BATCH, 2, 4)  # after the two input rows
     assert [kind.name for kind in kinds if isinstance(kind, OpKind)] == ["relu", "mul", "relu"]
+
+
+def _penalty_graph(activation):
+    """A one-hidden-layer model's score plus its input-gradient penalty, recorded as replay
+    traces it; and how many nodes the score's own graph has (flatten numbers them first)."""
+    import random
+
+    from neurograd_core import Value, grad
+    from neurograd_core.modes import recording_branches
+    from neurograd_core.replay.trace import flatten
+    from neurograd_nn import MLP
+
+    random.seed(0)
+    model = MLP(2, [4, 1], activation=activation)
+    x = [Value(0.5), Value(-1.0)]
+    with recording_branches():
+        score = model(x)
+        penalty = sum(g * g for g in grad(score, x, create_graph=True))
+    graph = flatten([score + penalty], x, model.parameters())
+    return graph, len(flatten([score], x, model.parameters()))
+
+
+def test_only_nodes_under_a_recorded_branch_get_liveness_masks():
+    from neurograd_core.op import SELECT
+    from neurograd_core.replay.schedule import add_liveness, build_schedule
+
+    graph, _ = _penalty_graph("tanh")  # no branch: nothing to mask, nothing added
+    assert add_liveness(graph) == (graph, {})
+    assert all(group.mask is None for group in build_schedule(graph).groups)
+
+    graph, n_model = _penalty_graph("relu")
+    grown, masks = add_liveness(graph)
+    assert masks and len(grown) > len(graph) and grown.kinds[: len(graph)] == graph.kinds
+    selects = [i for i, op in enumerate(graph.ops) if op is not None and SELECT in op.traits]
+    assert any(graph.children[w][2] in masks for w in selects)  # a relu's upstream gradient
+    assert min(masks) >= n_model  # the model's own nodes are in every example's graph
+    masked_groups = [g for g in build_schedule(graph).groups if g.mask is not None]
+    assert masked_groups and all(g.op is not None for g in masked_groups)
