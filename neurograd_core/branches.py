@@ -7,7 +7,7 @@ and a constant 0 for the next. Eager mode wants exactly that: the branch not
 taken is never built, so it cannot overflow into a result. Replay cannot use
 it: it runs one graph for every example of a batch.
 
-So while replay traces (``modes.branches_recorded``), comparisons inside op
+So while replay traces (``modes.recording_branches``), comparisons inside op
 bodies give ``Condition`` nodes (1.0 where they hold, else 0.0) and ``xp.where``
 gives a node of ``WHERE`` over both branches. The graph is then the same for
 every example and its values are eager mode's. Neither carries a gradient to a
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from neurograd_core import op as op_traits
-from neurograd_core.op import SELECT, Op
+from neurograd_core.op import NO_GRADIENT, SELECT, Op
 from neurograd_core.value import Value
 
-NO_GRADIENT = -0.0  # what an op gives an input it does not depend on: x + -0.0 is x
-FLAT = (op_traits.NO_GRADIENT,)
+ZERO = -0.0  # what an op gives an input it passes no gradient: x + -0.0 is x, bit for bit
+FLAT = (NO_GRADIENT,)  # the trait of every op here but WHERE
 
 
 def _less(xp: Any, a: Any, b: Any) -> Any:
@@ -68,15 +67,15 @@ def _any(xp: Any, *conditions: Any) -> Any:
 
 
 def _flat_many(xp: Any, grad: Any, out: Any, *conditions: Any) -> tuple[Any, ...]:
-    return (NO_GRADIENT,) * len(conditions)
+    return (ZERO,) * len(conditions)
 
 
 def _flat_one(xp: Any, grad: Any, out: Any, a: Any) -> tuple[Any]:
-    return (NO_GRADIENT,)
+    return (ZERO,)
 
 
 def _flat_two(xp: Any, grad: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    return NO_GRADIENT, NO_GRADIENT
+    return ZERO, ZERO
 
 
 def _where(xp: Any, condition: Any, a: Any, b: Any) -> Any:
@@ -85,7 +84,7 @@ def _where(xp: Any, condition: Any, a: Any, b: Any) -> Any:
 
 def _where_backward(xp: Any, grad: Any, out: Any, condition: Any, a: Any, b: Any) -> tuple:
     chosen = condition > 0
-    return NO_GRADIENT, xp.where(chosen, grad, NO_GRADIENT), xp.where(chosen, NO_GRADIENT, grad)
+    return ZERO, xp.where(chosen, grad, ZERO), xp.where(chosen, ZERO, grad)
 
 
 LESS = Op("less", _less, _flat_two, symbol="<", traits=FLAT)
