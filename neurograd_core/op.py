@@ -230,7 +230,8 @@ class Op:
       operator: ``x ** 2`` is ``pow(x, exponent=2)``.
     * ``traits`` -- properties replay may exploit: ``"sum"`` (the output is the sum of
       the inputs), ``"product"`` (the product of its two inputs).
-    * ``symbol`` -- how ``draw_dot`` labels the node; may use attributes: ``"**{exponent}"``.
+    * ``symbol`` -- how ``draw_dot`` labels the node, and ``Value._op`` (micrograd's op
+      string) spells it; may use attributes: ``"**{exponent}"``. Without one, the name.
     * ``torch`` -- a PyTorch equivalent, ``f(*tensors, **attrs)``, for the conformance kit.
     * ``domain`` -- ``f(*inputs) -> bool``: where finite-difference checks may sample.
     * ``kinks`` -- input values where the op is not differentiable (e.g. 0.0 for relu).
@@ -397,7 +398,8 @@ class Op:
 
     @property
     def label(self) -> str:
-        """The text ``draw_dot`` shows for this op: its symbol, else its name."""
+        """The text ``draw_dot`` shows for this op, and ``Value._op``: its symbol (with the
+        node's attributes filled in), else its name."""
         if self.symbol is None:
             return self.name
         try:

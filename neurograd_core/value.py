@@ -87,6 +87,8 @@ class Value:
         op: Op | None = None,
         label: str = "",
     ) -> None:
+        if op is not None and isinstance(op, str):  # micrograd's Value(x, children, 'tanh')
+            raise _string_op(op)
         self.data = data if type(data) is float else as_float(data, op)
         self.grad = 0.0
         self.label = label
@@ -128,6 +130,46 @@ class Value:
     def op(self) -> Op | None:
         """The op that produced this value, or None for a leaf."""
         return self._made_by
+
+    # micrograd's names, so that code written for micrograd runs on Neurograd
+    # (docs/guide/engine.md, "Coming from micrograd").
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's inputs: a set, so ``x * x`` has one (``children`` keeps both, in order)."""
+        return set(self.children)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op string: ``''`` for a leaf, else the op's ``label`` (what
+        ``draw_dot`` shows: ``'+'``, ``'*'``, ``'**2'``, ``'ReLU'``, ``'tanh'``)."""
+        op = self._made_by
+        return "" if op is None else op.label
+
+    def _backward(self) -> None:
+        """This node's step of the chain rule alone, as micrograd's lecture calls it by hand:
+        add ``self.grad`` times the local derivative to each input's ``.grad``.
+
+        ``backward()`` does this for every node below, in order; a leaf has nothing to
+        pass on. If the op's backward fails, no ``.grad`` has changed.
+        """
+        op = self._made_by
+        if op is None:
+            return
+        children = self.children
+        grads = None
+        try:
+            grads = op.backward_call(self.grad, self.data, *[c.data for c in children])
+            if len(grads) != len(children):
+                raise ValueError("wrong number of gradients")
+            reals = [_real(grad, op, i) for i, grad in enumerate(grads)]
+        except NeurogradError:
+            raise
+        except Exception as err:
+            raise _backward_error(self, grads, err) from err
+        if state.anomaly:
+            _check_gradients(op, reals)
+        for child, grad in zip(children, reals):
+            child.grad += grad
 
     def backward(self, gradient: float = 1.0) -> None:
         """Add d(self)/d(node) * ``gradient`` to the ``.grad`` of every node below self.
@@ -238,6 +280,16 @@ class Value:
         def tanh(self) -> Value: ...
         def trunc(self) -> Value: ...
     # --- end of generated op declarations ---
+
+
+def _string_op(op: str) -> TypeError:
+    """What ``Value(data, children, 'tanh')``, micrograd's way to make a node, raises."""
+    return TypeError(
+        f"Value(data, children, {op!r}): Neurograd makes nodes with ops, not op strings. "
+        "Call the op on Values (x.tanh(), a * b); for a new one, declare an Op with its "
+        "forward and backward and register it: register_op(Op(name, forward, backward)) "
+        "(docs/plugins.md). A leaf is Value(data)."
+    )
 
 
 def _seed(gradient: Any) -> float:
