@@ -1,5 +1,5 @@
 """Code written for micrograd runs on Neurograd: ``_prev``, ``_op``, ``_backward()``,
-and a clear error for micrograd's way of making a node.
+attributes set by user code, and a clear error for micrograd's way of making a node.
 
 Gradients are checked against central finite differences, and ``_op`` strings
 against the micrograd 0.1.0 package where micrograd has the op.
@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import graphviz
 import micrograd.engine
 import nbformat
 import pytest
@@ -381,6 +382,82 @@ def test_backward_node_by_node_equals_backward_on_an_mlp():
     loss.backward()
     assert by_hand == pytest.approx([p.grad for p in model.parameters()] + [v.grad for v in x])
     assert any(g != 0.0 for g in by_hand)
+
+
+# --- attributes set by user code --------------------------------------------------------
+
+
+def test_values_take_attributes_of_their_own():
+    p = Value(1.0)
+    p.m = 0.0
+    p.v = 0.0
+    p.color = "red"
+    assert (p.m, p.v, p.color) == (0.0, 0.0, "red")
+    assert vars(p) == {"m": 0.0, "v": 0.0, "color": "red"}
+    assert not hasattr(Value(1.0), "m")
+    y = p * 2.0
+    y.backward()
+    assert (y.data, p.grad) == (2.0, 2.0)  # attributes change nothing in the engine
+
+
+class HandWrittenAdam:
+    """Adam as a micrograd user writes it: the moments live on the parameters."""
+
+    def __init__(self, params, lr=0.05, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, self.betas, self.eps, self.t = params, lr, betas, eps, 0
+        for p in params:
+            p.m = 0.0
+            p.v = 0.0
+
+    def step(self):
+        self.t += 1
+        b1, b2 = self.betas
+        for p in self.params:
+            p.m = b1 * p.m + (1 - b1) * p.grad
+            p.v = b2 * p.v + (1 - b2) * p.grad**2
+            m_hat = p.m / (1 - b1**self.t)
+            v_hat = p.v / (1 - b2**self.t)
+            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+def test_an_adam_keeping_its_moments_on_the_parameters_trains_an_mlp():
+    random.seed(0)
+    model = nn.MLP(2, [8, 1])
+    xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    ys = [0.0, 1.0, 1.0, 0.0]  # xor
+    adam = HandWrittenAdam(model.parameters())
+
+    def loss_now():
+        outs = [model([Value(a), Value(b)]) for a, b in xs]
+        return sum(((o - y) ** 2 for o, y in zip(outs, ys)), Value(0.0)) * 0.25
+
+    losses = []
+    for _ in range(60):
+        loss = loss_now()
+        model.zero_grad()
+        loss.backward()
+        adam.step()
+        losses.append(loss.data)
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(type(p.m) is float and p.v >= 0.0 for p in model.parameters())
+
+
+def test_a_visualiser_colours_nodes_through_an_attribute():
+    x = Value(-1.0, label="x")
+    y = (x * -3.0 + 1.0).relu()
+    y.backward()
+    nodes = inputs_last(y)
+    for v in nodes:
+        v.color = "salmon" if v.grad < 0 else "lightblue"
+    graph = graphviz.Digraph()
+    for v in nodes:
+        graph.node(str(id(v)), f"{v._op or 'leaf'} {v.data:.2f}", style="filled", fillcolor=v.color)
+        for child in v._prev:
+            graph.edge(str(id(child)), str(id(v)))
+    # by hand: dy/dx = -3 and dy/d(-3) = x = -1; the other four gradients are 1
+    assert (x.color, x.grad) == ("salmon", -3.0)
+    assert graph.source.count("fillcolor=salmon") == 2
+    assert graph.source.count("fillcolor=lightblue") == 4
 
 
 # --- micrograd's trace_graph notebook, written against _prev and _op -----------------------
