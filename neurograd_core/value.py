@@ -85,8 +85,12 @@ class Value:
     # The inputs: _first and _second (None where absent), then any others in _rest.
     # Slots rather than a tuple per node: a second object per node doubled the work
     # of Python's cyclic garbage collector, about a third of a training step
-    # (bench/engine.py). ``children`` gives them as a tuple.
-    __slots__ = ("data", "grad", "label", "_made_by", "_first", "_second", "_rest")
+    # (bench/engine.py). ``children`` gives them as a tuple. ``__dict__`` takes what
+    # user code sets (micrograd-style optimizers keep ``p.m``, drawings ``node.color``):
+    # on CPython 3.11 every node pays 32 bytes for it, a dict pointer pair before the
+    # object and a values array allocated with it (bench/engine.py's chain: 132 bytes
+    # a node, 100 without), and creating a node takes about 5% longer (12 ns of 260).
+    __slots__ = ("data", "grad", "label", "_made_by", "_first", "_second", "_rest", "__dict__")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
 
     def __init__(
@@ -96,6 +100,8 @@ class Value:
         op: Op | None = None,
         label: str = "",
     ) -> None:
+        if op is not None and isinstance(op, str):  # micrograd's Value(x, children, 'tanh')
+            raise _string_op(op)
         self.data = data if type(data) is float else as_float(data, op)
         self.grad = 0.0
         self.label = label
@@ -147,6 +153,46 @@ class Value:
         """The op that produced this value, or None for a leaf."""
         return self._made_by
 
+    # micrograd's names, so that code written for micrograd runs on Neurograd
+    # (docs/guide/engine.md, "Coming from micrograd").
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's inputs: a set, so ``x * x`` has one (``children`` keeps both, in order)."""
+        return set(self.children)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op string: ``''`` for a leaf, else the op's ``label`` (what
+        ``draw_dot`` shows: ``'+'``, ``'*'``, ``'**2'``, ``'ReLU'``, ``'tanh'``)."""
+        op = self._made_by
+        return "" if op is None else op.label
+
+    def _backward(self) -> None:
+        """This node's step of the chain rule alone, as micrograd's lecture calls it by hand:
+        add ``self.grad`` times the local derivative to each input's ``.grad``.
+
+        ``backward()`` does this for every node below, in order; a leaf has nothing to
+        pass on. If the op's backward fails, no ``.grad`` has changed.
+        """
+        op = self._made_by
+        if op is None:
+            return
+        children = self.children
+        grads = None
+        try:
+            grads = op.backward_call(self.grad, self.data, *[c.data for c in children])
+            if len(grads) != len(children):
+                raise ValueError("wrong number of gradients")
+            reals = [_real(grad, op, i) for i, grad in enumerate(grads)]
+        except NeurogradError:
+            raise
+        except Exception as err:
+            raise _backward_error(self, grads, err) from err
+        if state.anomaly:
+            _check_gradients(op, reals)
+        for child, grad in zip(children, reals):
+            child.grad += grad
+
     def backward(self, gradient: float = 1.0) -> None:
         """Add d(self)/d(node) * ``gradient`` to the ``.grad`` of every node below self.
 
@@ -171,6 +217,9 @@ class Value:
         # A plugin's op methods are bound at run time; to a type checker they are Any
         # (``functional.op(name)`` gives a typed one).
         def __getattr__(self, name: str) -> Any: ...
+
+        # Attributes user code sets land in __dict__; declared ones keep their types.
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     # Operators and op methods are bound from the op registry at run time
     # (neurograd_core/binding.py); the block below only tells type checkers about
@@ -256,6 +305,16 @@ class Value:
         def tanh(self) -> Value: ...
         def trunc(self) -> Value: ...
     # --- end of generated op declarations ---
+
+
+def _string_op(op: str) -> TypeError:
+    """What ``Value(data, children, 'tanh')``, micrograd's way to make a node, raises."""
+    return TypeError(
+        f"Value(data, children, {op!r}): Neurograd makes nodes with ops, not op strings. "
+        "Call the op on Values (x.tanh(), a * b); for a new one, declare an Op with its "
+        "forward and backward and register it: register_op(Op(name, forward, backward)) "
+        "(docs/plugins.md). A leaf is Value(data)."
+    )
 
 
 def _seed(gradient: Any) -> float:

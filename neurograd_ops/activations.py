@@ -184,6 +184,7 @@ OPS = (
         relu_backward,
         fast_forward=_relu_fast,
         fast_backward=_relu_fast_backward,
+        symbol="ReLU",  # as micrograd draws it and names it (Value._op)
         torch=_tensor_method("relu"),
         kinks=(0.0,),
     ),

@@ -190,6 +190,12 @@ def test_attribute_variants_are_shared_between_nodes():
     assert (x**2).op is (x**2).op
     assert (x**2).op.attrs == {"exponent": 2}
     assert (x**2).op.label == "**2"
+    # equal attributes of other types get a copy of their own: 2.0 == 2 == True
+    assert (x**2.0).op.label == "**2.0" and (x**2).op.label == "**2"
+    assert (x**True).op.attrs == {"exponent": True} and (x**1).op.label == "**1"
+    clamped = x.clamp(min=0, max=1.0)
+    assert clamped.op is x.clamp(min=0, max=1.0).op
+    assert clamped.op is not x.clamp(min=0.0, max=1.0).op
 
 
 def test_an_op_declared_the_old_way_is_refused_showing_the_new_shape():

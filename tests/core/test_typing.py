@@ -84,9 +84,12 @@ def test_value_declares_exactly_the_operators_the_bundled_ops_back():
     backed = {operator for op in _bundled_ops().values() for operator in op.operators}
     assert {"__add__", "__radd__", "__pow__", "__rpow__", "__neg__", "__truediv__"} <= backed
     declared = _declared(ROOT / "neurograd_core" / "value.py", "Value")
-    # __getattr__ is declared for type checkers only: a plugin's op method is Any to them
-    assert {name for name in declared if name.startswith("__")} - {"__getattr__"} == backed
-    assert "__getattr__" in declared and "__getattr__" not in vars(Value)
+    # __getattr__ and __setattr__ are declared for type checkers only: a plugin's op
+    # method is Any to them, and user code may set attributes of its own
+    for_checkers = {"__getattr__", "__setattr__"}
+    assert {name for name in declared if name.startswith("__")} - for_checkers == backed
+    for name in for_checkers:
+        assert name in declared and name not in vars(Value)
 
 
 def test_functional_declares_every_bundled_op_with_its_inputs_and_attributes():
@@ -166,10 +169,12 @@ reveal_type(x.leaky_relu(negative_slope=0.2))
 reveal_type(functional.tanh(x))
 reveal_type(functional.apply("cube", x, 3.0))
 reveal_type(functional.op("cube")(x))
+x.m = 0.0  # an attribute of the user's own
 x.tanh(1.0)
 x.leaky_relu(slope=0.2)
 x + "a"
 functional.cube(x)
+x.grad = "a"
 """
 
 
@@ -193,4 +198,4 @@ def test_mypy_sees_the_operators_and_op_methods_with_their_types(tmp_path):
     assert revealed == ["neurograd_core.value.Value"] * 10, result.stdout
     errors = {int(line.split(":")[1]) for line in lines if ": error:" in line}
     first_error = script.read_text().splitlines().index("x.tanh(1.0)") + 1
-    assert errors == set(range(first_error, first_error + 4)), result.stdout
+    assert errors == set(range(first_error, first_error + 5)), result.stdout

@@ -11,7 +11,7 @@ def test_html_shows_label_data_grad_and_op():
     html = b._repr_html_()
     assert "<th>label</th><th>data</th><th>grad</th><th>op</th>" in html
     assert "<td><code>7.5</code></td><td><code>1.0</code></td><td><code>mul (*)</code>" in html
-    assert "<td><code>relu</code></td>" in a.relu()._repr_html_()
+    assert "<td><code>relu (ReLU)</code></td>" in a.relu()._repr_html_()
     leaf = a._repr_html_()
     assert "<td><code>a</code></td><td><code>3.0</code></td><td><code>2.5</code></td>" in leaf
     assert "<td><code>leaf</code></td>" in leaf

@@ -50,7 +50,7 @@ def test_writes_an_svg_whose_nodes_match_the_expression(tmp_path, capsys, parse_
     # a*b + b**3 = -8 + 8 = 0, relu(0) = 0; relu passes no gradient at 0
     assert shown.texts[shown.only_node_showing("a")] == ["a", "data -4.0000", "grad 0.0000"]
     assert shown.texts[shown.only_node_showing("b")] == ["b", "data 2.0000", "grad 0.0000"]
-    assert {t[0] for t in shown.texts.values() if len(t) == 1} == {"*", "+", "**3", "relu"}
+    assert {t[0] for t in shown.texts.values() if len(t) == 1} == {"*", "+", "**3", "ReLU"}
 
 
 def test_writes_a_png_top_to_bottom_coloured_by_plugin(tmp_path, png_size):

@@ -27,7 +27,7 @@ def test_the_seed_example_draws_a_neuron(render_svg):
         assert datas[f"data {value:.4f}"] >= 1, value
     assert len(records) == 10
     assert all(texts[1] == "grad 0.0000" for texts in records)  # no backward() yet
-    assert Counter(t[0] for t in shown.texts.values() if len(t) == 1) == {"*": 2, "+": 2, "relu": 1}
+    assert Counter(t[0] for t in shown.texts.values() if len(t) == 1) == {"*": 2, "+": 2, "ReLU": 1}
 
 
 def test_after_backward_the_neuron_shows_its_gradients(render_svg):

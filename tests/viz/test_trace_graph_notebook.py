@@ -53,13 +53,13 @@ def test_the_expression_is_drawn_with_its_gradients(executed, parse_svg):
     # y = relu(1*2 + 1) = 3, dy/dx = 2
     assert shown.texts[shown.only_node_showing("y")] == ["y", "data 3.0000", "grad 1.0000"]
     assert shown.texts[shown.only_node_showing("x")] == ["x", "data 1.0000", "grad 2.0000"]
-    assert Counter(t[0] for t in shown.texts.values() if len(t) == 1) == {"*": 1, "+": 1, "relu": 1}
+    assert Counter(t[0] for t in shown.texts.values() if len(t) == 1) == {"*": 1, "+": 1, "ReLU": 1}
 
 
 def test_the_text_view_is_printed(executed):
     (output,) = _cell(executed[0], "text").outputs
     assert output["text"].splitlines() == [
-        "[0] relu 'y' data 3.0000 grad 1.0000",
+        "[0] ReLU 'y' data 3.0000 grad 1.0000",
         "  [1] + data 3.0000 grad 1.0000",
         "    [2] * data 2.0000 grad 1.0000",
         "      [3] 'x' data 1.0000 grad 2.0000",
@@ -89,7 +89,7 @@ def test_the_neuron_is_drawn_with_data_and_gradients(executed, parse_svg):
     assert [f"data {out:.4f}", "grad 1.0000"] in shown.texts.values()
     assert ["data -2.0000", f"grad {w2:.4f}"] in shown.texts.values()
     ops = Counter(t[0] for t in shown.texts.values() if len(t) == 1)
-    assert ops == {"*": 2, "+": 2, "relu": 1}
+    assert ops == {"*": 2, "+": 2, "ReLU": 1}
     assert len(shown.texts) == 10 + 5
 
 
