@@ -90,7 +90,7 @@ def _order(roots: list[Value], empty: Any) -> tuple[list[Value], dict[Value, Any
                 push(node._first)
                 if node._second is not None:
                     push(node._second)
-                    if node._rest:
+                    if node._made_by.arity != 2:  # three or more inputs, maybe
                         stack.extend(node._rest)
     return order, grads
 
@@ -110,7 +110,7 @@ def _float_gradients(order: list[Value], grads: dict[Value, float]) -> dict[Valu
                 out = op.backward_call(grads[node], node.data, first.data)
                 (g,) = out
                 grads[first] += g
-            elif not node._rest:
+            elif op.arity == 2:
                 out = op.backward_call(grads[node], node.data, first.data, second.data)
                 g1, g2 = out
                 grads[first] += g1

@@ -88,10 +88,15 @@ class Value:
     # (bench/engine.py). ``children`` gives them as a tuple. ``__dict__`` takes what
     # user code sets (micrograd-style optimizers keep ``p.m``, drawings ``node.color``):
     # on CPython 3.11 every node pays 32 bytes for it, a dict pointer pair before the
-    # object and a values array allocated with it (bench/engine.py's chain: 132 bytes
-    # a node, 100 without), and creating a node takes about 5% longer (12 ns of 260).
-    __slots__ = ("data", "grad", "label", "_made_by", "_first", "_second", "_rest", "__dict__")
+    # object and a values array allocated with it. So what most nodes do not have
+    # lives there too, with a default here: a ``label``, and the inputs after the
+    # second (only ops of three or more inputs have them; the loops ask the op's
+    # arity first). A chain node costs 116 bytes (bench/engine.py); 100 without
+    # ``__dict__``, 132 with it and both slots.
+    __slots__ = ("data", "grad", "_made_by", "_first", "_second", "__dict__")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
+    label: str = ""
+    _rest: tuple[Value, ...] = ()
 
     def __init__(
         self,
@@ -104,12 +109,14 @@ class Value:
             raise _string_op(op)
         self.data = data if type(data) is float else as_float(data, op)
         self.grad = 0.0
-        self.label = label
+        if label:
+            self.label = label
         self._made_by = op
         n = len(_children)
         self._first = _children[0] if n else None
         self._second = _children[1] if n > 1 else None
-        self._rest = _children[2:] if n > 2 else ()
+        if n > 2:
+            self._rest = _children[2:]
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -354,7 +361,7 @@ def _order_and_set_aside(root: Value, order: list[Value], previous: dict[Value, 
                 push(node._first)
                 if node._second is not None:
                     push(node._second)
-                    if node._rest:
+                    if node._made_by.arity != 2:  # three or more inputs, maybe
                         stack.extend(node._rest)
     order.reverse()
 
@@ -404,7 +411,7 @@ def _accumulate(root: Value, seed: float) -> None:
                     _check_gradients(op, (grad_a,))
                 finished = node
                 a.grad += grad_a
-            elif not node._rest:
+            elif op.arity == 2:
                 grads = op.backward_call(node.grad, node.data, a.data, b.data)
                 grad_a, grad_b = grads
                 if grad_a.__class__ is not float or grad_b.__class__ is not float:
@@ -539,11 +546,9 @@ def node(data: Any, op: Op, first: Value, second: Value | None = None) -> Value:
     value = _allocate(Value)
     value.data = data if type(data) is float else as_float(data, op)
     value.grad = 0.0
-    value.label = ""
     value._made_by = op
     value._first = first
     value._second = second
-    value._rest = ()
     return value
 
 
