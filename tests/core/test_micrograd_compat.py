@@ -565,3 +565,70 @@ def test_the_notebook_draws_a_neuron(executed_notebook):
     ]
     formatted = [(f"{d:.4f}", f"{g:.4f}") for d, g in expected]
     _check_graph(source, formatted, {"*": 2, "+": 2, "ReLU": 1}, n_inputs=9)
+
+
+# --- tools/run_micrograd_notebook.py: micrograd's own notebooks, from a checkout ----------
+
+
+def _runner():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "run_micrograd_notebook.py"
+    spec = importlib.util.spec_from_file_location("run_micrograd_notebook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_runner_changes_micrograds_import_lines_and_nothing_else():
+    runner = _runner()
+    source = (
+        "# micrograd, as its notebooks start\n"
+        "from micrograd.engine import Value\n"
+        "from micrograd import nn\n"
+        "x = Value(1.0)  # from micrograd.engine import Value, in a comment"
+    )
+    assert runner.on_neurograd(source).split("\n") == [
+        "# micrograd, as its notebooks start",
+        "from neurograd_core import Value",
+        "import neurograd_nn as nn",
+        "x = Value(1.0)  # from micrograd.engine import Value, in a comment",
+    ]
+
+
+def _notebook_in_micrograds_form(path: Path, last_cell: str) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from micrograd.engine import Value\nfrom micrograd import nn"),
+        nbformat.v4.new_code_cell(
+            "import random\n"
+            "random.seed(1337)\n"
+            "n = nn.Neuron(2)\n"
+            "x = [Value(1.0), Value(-2.0)]\n"
+            "y = n(x)\n"
+            "y.backward()\n"
+            "ops = {v._op for v in y._prev} | {y._op}"
+        ),
+        nbformat.v4.new_code_cell(last_cell),
+    ]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_runner_runs_a_notebook_written_for_micrograd(tmp_path, capsys):
+    runner = _runner()
+    path = _notebook_in_micrograds_form(
+        tmp_path / "micrograd.ipynb", "assert 'ReLU' in ops and '+' in ops, ops\nprint(y.data)"
+    )
+    assert runner.main([str(path)]) == 0
+    assert "3 code cells ran on Neurograd" in capsys.readouterr().out
+    executed = runner.run(path)
+    assert executed.cells[0].source == "from neurograd_core import Value\nimport neurograd_nn as nn"
+    assert float(executed.cells[2].outputs[0]["text"]) >= 0.0  # relu's output
+
+
+def test_the_runner_names_a_failing_cell(tmp_path, capsys):
+    runner = _runner()
+    path = _notebook_in_micrograds_form(tmp_path / "failing.ipynb", "y.no_such_method()")
+    assert runner.main([str(path)]) == 1
+    assert "no_such_method" in capsys.readouterr().err

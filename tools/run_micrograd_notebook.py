@@ -1,0 +1,67 @@
+"""Run a notebook written for micrograd on Neurograd, with only its import lines changed.
+
+    python tools/run_micrograd_notebook.py path/to/micrograd/trace_graph.ipynb
+
+micrograd's notebooks are not in its PyPI package, and this project copies no
+code, so the tests run a notebook of their own in micrograd's shape
+(tests/core/micrograd_style_trace_graph.ipynb); this script runs the real ones
+from a micrograd checkout. It changes ``from micrograd.engine import Value`` and
+``from micrograd import nn`` (and nothing else), executes every cell in the
+notebook's folder, and exits 1 naming the first cell that raised.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+IMPORTS = {
+    "from micrograd.engine import Value": "from neurograd_core import Value",
+    "from micrograd import nn": "import neurograd_nn as nn",
+    "import micrograd.nn as nn": "import neurograd_nn as nn",
+}
+
+
+def on_neurograd(source: str) -> str:
+    """``source`` with micrograd's import lines changed to Neurograd's; no other line."""
+    lines = source.split("\n")
+    return "\n".join(
+        IMPORTS.get(line.strip(), line) if "micrograd" in line else line for line in lines
+    )
+
+
+def run(path: Path) -> Any:
+    """The notebook at ``path``, executed on Neurograd (raises CellExecutionError)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = on_neurograd(cell.source)
+    client = NotebookClient(
+        notebook, timeout=300, resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    return notebook
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
+        return 2
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        notebook = run(Path(argv[0]))
+    except CellExecutionError as err:
+        print(f"a cell failed on Neurograd:\n{err}", file=sys.stderr)
+        return 1
+    cells = sum(1 for cell in notebook.cells if cell.cell_type == "code")
+    print(f"{argv[0]}: {cells} code cells ran on Neurograd")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
