@@ -1,13 +1,16 @@
 """Run a notebook written for micrograd on Neurograd, with only its import lines changed.
 
     python tools/run_micrograd_notebook.py path/to/micrograd/trace_graph.ipynb
+    python tools/run_micrograd_notebook.py path/to/micrograd_lecture_first_half_roughly.ipynb
 
 micrograd's notebooks are not in its PyPI package, and this project copies no
 code, so the tests run a notebook of their own in micrograd's shape
 (tests/core/micrograd_style_trace_graph.ipynb); this script runs the real ones
-from a micrograd checkout. It changes ``from micrograd.engine import Value`` and
-``from micrograd import nn`` (and nothing else), executes every cell in the
-notebook's folder, and exits 1 naming the first cell that raised.
+from a checkout. It changes ``from micrograd.engine import Value`` and ``from
+micrograd import nn``; the lecture's notebooks write their own ``Value`` instead,
+so a top-level ``class Value`` block becomes ``from neurograd_core import Value``
+and the code that uses it runs as written. Nothing else changes. Every cell runs
+in the notebook's folder; the script exits 1 naming the first cell that raised.
 """
 
 from __future__ import annotations
@@ -24,11 +27,19 @@ IMPORTS = {
 
 
 def on_neurograd(source: str) -> str:
-    """``source`` with micrograd's import lines changed to Neurograd's; no other line."""
-    lines = source.split("\n")
-    return "\n".join(
-        IMPORTS.get(line.strip(), line) if "micrograd" in line else line for line in lines
-    )
+    """``source`` with micrograd's import lines, and a ``class Value`` block, changed to
+    Neurograd's import; no other line."""
+    lines: list[str] = []
+    in_class = False
+    for line in source.split("\n"):
+        if in_class and line and not line[0].isspace():
+            in_class = False  # the first top-level line after the class
+        if line.startswith("class Value"):
+            in_class = True
+            lines.append("from neurograd_core import Value")
+        elif not in_class:
+            lines.append(IMPORTS.get(line.strip(), line))
+    return "\n".join(lines)
 
 
 def run(path: Path) -> Any:

@@ -596,6 +596,23 @@ def test_the_runner_changes_micrograds_import_lines_and_nothing_else():
     ]
 
 
+def test_the_runner_replaces_a_lectures_own_value_class_and_keeps_the_code_after_it():
+    runner = _runner()
+    source = (
+        "class Value:\n"
+        "  def __init__(self, data):\n"
+        "    self.data = data\n"
+        "\n"
+        "  def __repr__(self):\n"
+        "    return 'mine'\n"
+        "\n"
+        "a = Value(2.0, label='a')\n"
+        "a"
+    )
+    expected = "from neurograd_core import Value\na = Value(2.0, label='a')\na"
+    assert runner.on_neurograd(source) == expected
+
+
 def _notebook_in_micrograds_form(path: Path, last_cell: str) -> Path:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
