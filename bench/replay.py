@@ -38,6 +38,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLAS
 
@@ -158,19 +159,25 @@ class NumpyStep:
         self.steps += 1
 
 
+def torch_weights_and_data(X: np.ndarray, y: np.ndarray) -> tuple[list[Any], Any, Any]:
+    """The demo model's weights and biases as float64 tensors, layer by layer, and the
+    data; torch held to one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    params = []
+    for layer in demo_model().layers:
+        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        params += [w.requires_grad_(), b.requires_grad_()]
+    return params, torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+
 def torch_step(X: np.ndarray, y: np.ndarray, kind: str) -> Callable[[], object]:
     """The same step in PyTorch eager, float64, one thread, from the same weights."""
     import torch
 
-    torch.set_num_threads(1)
-    model = demo_model()
-    params = []
-    for layer in model.layers:
-        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], dtype=torch.float64)
-        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
-        params += [w.requires_grad_(), b.requires_grad_()]
-    inputs = torch.tensor(X, dtype=torch.float64)
-    labels = torch.tensor(y, dtype=torch.float64)
+    params, inputs, labels = torch_weights_and_data(X, y)
     if kind == "sgd":
         optimizer = torch.optim.SGD(params, lr=LR, momentum=MOMENTUM)
     else:
@@ -241,15 +248,7 @@ def torch_penalty_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
     """The same loss in PyTorch eager: autograd.grad with create_graph, then backward."""
     import torch
 
-    torch.set_num_threads(1)
-    model = demo_model()
-    params = []
-    for layer in model.layers:
-        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], dtype=torch.float64)
-        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
-        params += [w.requires_grad_(), b.requires_grad_()]
-    inputs = torch.tensor(X, dtype=torch.float64)
-    labels = torch.tensor(y, dtype=torch.float64)
+    params, inputs, labels = torch_weights_and_data(X, y)
 
     def step() -> float:
         x = inputs.clone().requires_grad_()
