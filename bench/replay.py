@@ -5,7 +5,8 @@ max-margin loss plus 1e-4 L2, full batch. One training step is the whole of it:
 forward, backward, the optimizer's update and zeroing the gradients.
 
 * replay: ``compile_batch`` with Neurograd's own optimizers (SGD with momentum
-  0.9, and Adam), ``optimizer.zero_grad(); objective.step(X, Y); optimizer.step()``.
+  0.9, and Adam), ``optimizer.zero_grad(); objective.step(X, Y); optimizer.step()``;
+  and the same model built from ``Linear`` layers, whose neurons are ``dot`` nodes.
 * numpy: the same maths written by hand in this file (``NumpyStep``): the
   parameters in one flat array, forward, backward and update as matrix code.
 * PyTorch eager: float64, one thread, ``torch.optim`` with the same settings.
@@ -43,6 +44,7 @@ from typing import Any
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLAS
 
 import numpy as np  # noqa: E402
+from engine import linear_demo_model  # noqa: E402 (bench/engine.py)
 
 from neurograd_core import Value, grad  # noqa: E402
 from neurograd_core.replay import compile_batch  # noqa: E402
@@ -72,9 +74,12 @@ def make_optimizer(kind: str, params: list) -> Optimizer:
     return SGD(params, lr=LR, momentum=MOMENTUM) if kind == "sgd" else Adam(params, lr=ADAM_LR)
 
 
-def replay_step(X: np.ndarray, y: np.ndarray, kind: str) -> Callable[[], object]:
-    """One replayed training step with Neurograd's optimizer ``kind``, already traced."""
-    model = demo_model()
+def replay_step(
+    X: np.ndarray, y: np.ndarray, kind: str, linear: bool = False
+) -> Callable[[], object]:
+    """One replayed training step with Neurograd's optimizer ``kind``, already traced;
+    ``linear``: the same model and weights built from ``Linear`` layers (``dot`` nodes)."""
+    model = linear_demo_model(demo_model()) if linear else demo_model()
     params = model.parameters()
 
     def per_example(x, label):
@@ -357,19 +362,21 @@ def main() -> None:
     print("(times: medians over the blocks; ratios: medians of the ratios within a block)\n")
     print(
         f"{'optimizer':22} {'numpy by hand':>14} {'replay':>10} {'PyTorch':>10} "
-        f"{'replay/numpy':>13} {'replay/torch':>13}"
+        f"{'replay/numpy':>13} {'replay/torch':>13} {'Linear layers/MLP':>18}"
     )
     for kind, label in (("sgd", f"SGD momentum {MOMENTUM}"), ("adam", "Adam")):
         steps = {
             "numpy": NumpyStep(X, y, kind),
             "replay": replay_step(X, y, kind),
             "torch": torch_step(X, y, kind),
+            "linear": replay_step(X, y, kind, linear=True),
         }
         t, ratio = interleaved_step_seconds(steps, rounds, per_round=25)
         print(
             f"{label:22} {t['numpy'] * 1e3:>11.3f} ms {t['replay'] * 1e3:>7.3f} ms "
             f"{t['torch'] * 1e3:>7.3f} ms {ratio['replay']:>12.2f}x "
-            f"{ratio['replay'] / ratio['torch']:>12.2f}x"
+            f"{ratio['replay'] / ratio['torch']:>12.2f}x "
+            f"{ratio['linear'] / ratio['replay']:>17.2f}x"
         )
     print(f"\nhinge + {PENALTY} * |d score / d x|^2 (grad with create_graph=True inside), relu")
     print("one step = forward and backward, no update; CPU time, ratios to replay")

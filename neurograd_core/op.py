@@ -38,7 +38,8 @@ SUM = "sum"  # the output is the sum of the inputs
 PRODUCT = "product"  # the output is the product of its two inputs
 NO_GRADIENT = "no_gradient"  # every input's gradient is zero (a comparison)
 SELECT = "select"  # the output is input 1 where input 0 holds, else input 2 (where)
-TRAITS = frozenset({SUM, PRODUCT, NO_GRADIENT, SELECT})
+DOT = "dot"  # inputs (w1, x1, ..., wn, xn, b): the output is w1*x1 + ... + wn*xn + b
+TRAITS = frozenset({SUM, PRODUCT, NO_GRADIENT, SELECT, DOT})
 
 # Python operators an op may back, by method name.
 BINARY_OPERATORS = frozenset(
@@ -233,7 +234,8 @@ class Op:
     * ``traits`` -- properties replay may exploit: ``"sum"`` (the output is the sum of
       the inputs), ``"product"`` (the product of its two inputs), ``"no_gradient"``
       (no gradient reaches any input), ``"select"`` (input 1 where input 0 holds,
-      else input 2).
+      else input 2), ``"dot"`` (inputs ``w1, x1, ..., wn, xn, b``; the output is
+      ``w1*x1 + ... + wn*xn + b``).
     * ``symbol`` -- how ``draw_dot`` labels the node, and ``Value._op`` (micrograd's op
       string) spells it; may use attributes: ``"**{exponent}"``. Without one, the name.
     * ``torch`` -- a PyTorch equivalent, ``f(*tensors, **attrs)``, for the conformance kit.

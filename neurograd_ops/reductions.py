@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from neurograd_core import Op, hookimpl
-from neurograd_core.op import SUM
+from neurograd_core.op import DOT, SUM
 
 INF = math.inf
 
@@ -171,6 +171,7 @@ OPS = (
         dot_backward,
         fast_forward=_dot_fast,
         fast_backward=_dot_fast_backward,
+        traits=(DOT,),
         torch=_torch_dot,
         domain=_odd_count,
     ),

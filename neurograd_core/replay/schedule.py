@@ -11,9 +11,11 @@ cost one array call per term. So, on the flat graph:
   (weight, input) *pair* of the sum. The pairs of a layer's neurons are one
   matrix product; ``sum(p * p for p in params)`` is one dot product.
 
-Only ops that declare what they compute are rewritten: the trait ``"sum"`` (the
-output is the sum of the inputs) and ``"product"`` (of its two inputs), whichever
-plugin provides them.
+A ``dot`` node (``Linear``'s neurons: weights and inputs in pairs, then a bias)
+whose weights do not depend on the inputs and whose inputs do is such a sum already:
+its pairs and its bias. Only ops that declare what they compute are rewritten: the
+traits ``"sum"`` (the output is the sum of the inputs), ``"product"`` (of its two
+inputs) and ``"dot"``, whichever plugin provides them.
 
 Then levels. A node's level is one more than its deepest input's (leaves are
 level 0), so the nodes of one level never depend on each other. Nodes of one
@@ -58,7 +60,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from neurograd_core.branches import AND, ANY, NOT
-from neurograd_core.op import NO_GRADIENT, PRODUCT, SELECT, SUM, Op
+from neurograd_core.op import DOT, NO_GRADIENT, PRODUCT, SELECT, SUM, Op
 from neurograd_core.replay.trace import CAPTURED, CONST, INPUT, OP, PARAM, FlatGraph
 from neurograd_core.value import Value
 
@@ -229,6 +231,15 @@ def fuse(graph: FlatGraph) -> Fused:
         fused.terms[node] = [term for term in chain if term not in candidates]
         if pairs:
             fused.pairs[node] = pairs
+
+    for node, op in enumerate(graph.ops):  # a neuron of a Linear layer: one dot node
+        if op is None or DOT not in op.traits or len(graph.children[node]) < 3:
+            continue
+        *factors, bias = graph.children[node]
+        weights, inputs = factors[0::2], factors[1::2]
+        if all(not batched[w] and batched[x] for w, x in zip(weights, inputs)):
+            fused.terms[node] = [bias]
+            fused.pairs[node] = [Pair(w, x) for w, x in zip(weights, inputs)]
     return fused
 
 

@@ -3,7 +3,9 @@
 Layers here are wired at random: neurons of a layer may read the same inputs in
 the same order (one ``W @ X``), different inputs or orders (a stack of small
 products), an input twice, weights computed from parameters (``w.tanh()``) or
-constants, and products that are also used elsewhere (which stay plain).
+constants, and products that are also used elsewhere (which stay plain). A neuron
+is a chain of additions or one ``dot`` node (``Linear``'s), with its weights first
+in each pair or its inputs first (which is not a weighted sum to fuse).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neurograd_core import Value
+from neurograd_core import functional as F
 from neurograd_core.replay import trace
+from neurograd_nn import Linear
 
 layer = st.tuples(
     st.integers(1, 4),  # neurons
@@ -22,6 +26,7 @@ layer = st.tuples(
     st.sampled_from(["param", "derived", "constant"]),  # what the weights are
     st.booleans(),  # products also used outside the sum
     st.integers(0, 2**16),  # wiring
+    st.sampled_from(["additions", "dot", "dot, inputs first"]),  # how a neuron adds up
 )
 
 
@@ -32,7 +37,7 @@ def build_network(layers, n_inputs, params):
         values = list(x)
         used = 0
         extra = []
-        for neurons, terms, shared, weights, leak, wiring in layers:
+        for neurons, terms, shared, weights, leak, wiring, form in layers:
             rng = np.random.default_rng(wiring)
             order = rng.integers(0, len(values), size=terms).tolist()
             outputs = []
@@ -41,6 +46,7 @@ def build_network(layers, n_inputs, params):
                     order = rng.integers(0, len(values), size=terms).tolist()
                 total = params[used % len(params)]
                 used += 1
+                pairs: list = []
                 for j in order:
                     w = params[used % len(params)]
                     used += 1
@@ -49,10 +55,15 @@ def build_network(layers, n_inputs, params):
                         if weights == "derived"
                         else (0.5 + j if weights == "constant" else w)
                     )
+                    if form != "additions":
+                        pairs += [w, values[j]] if form == "dot" else [values[j], w]
+                        continue
                     product = values[j] * w if j % 2 else w * values[j]
                     if leak and n == 0:
                         extra.append(product)
                     total = total + product
+                if pairs:
+                    total = F.dot(*pairs, total)
                 outputs.append(total.softplus())  # its gradient is computed from x, not out
             values = outputs
         return [*values, *extra] if extra else values
@@ -100,3 +111,24 @@ def test_a_layer_is_one_step(assert_close):
     W = np.array([[params[4 * n + j].data for j in range(3)] for n in range(4)])
     b = np.array([params[4 * n + 3].data for n in range(4)])
     assert_close(replay.forward(X), X @ W.T + b)
+
+
+def test_a_linear_layer_is_one_step(assert_close):
+    """Linear's neurons are dot nodes: replayed, the layer is one matrix product too."""
+    layer = Linear(3, 4)
+    params = layer.parameters()
+    X = np.arange(12.0).reshape(4, 3) / 10
+    replay = trace(layer, params, X)
+    assert replay.n_steps == 1
+    W = np.array([[w.data for w in neuron_weights] for neuron_weights in layer.weight])
+    b = np.array([v.data for v in layer.bias])
+    assert_close(replay.forward(X), X @ W.T + b)
+    seeds = np.linspace(-1, 1, 16).reshape(4, 4)
+    replay.backward(seeds)
+    replay_grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    for x, row in zip(X.tolist(), seeds.tolist()):
+        for out, s in zip(layer([Value(v) for v in x]), row):
+            out.backward(s)
+    assert_close(replay_grads, [p.grad for p in params])
