@@ -415,7 +415,31 @@ class Op:
         except (KeyError, IndexError, ValueError):
             return self.symbol
 
+    # An Op cannot change, so a copy of a graph shares its ops, and a pickle names the
+    # registered op (the functions are not pickled): loading finds it in the registry.
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.provider is None:
+            raise TypeError(
+                f"op {self.name!r} is not registered, so a pickle cannot name it: "
+                "register it (register_op) to pickle Values it computed"
+            )
+        return (_registered, (self.name, dict(self.attrs)))
+
     def __repr__(self) -> str:
         attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
         arity = "any" if self.arity is None else self.arity
         return f"Op({self.name!r}, arity={arity}{attrs})"
+
+
+def _registered(name: str, attrs: dict[str, Any]) -> Op:
+    """The registered op ``name`` with ``attrs``: how a pickled node finds its op again."""
+    from neurograd_core.registry import registry
+
+    op = registry.get(name)
+    return op.with_attrs(attrs) if attrs else op

@@ -55,12 +55,13 @@ class StoredValue(Value):
         arrays.grad[arrays.index[self]] = value
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """A copy or a pickle is a plain Value with the same numbers."""
-        return (_plain_value, (self.data, self.grad, self.label))
+        """A copy or a pickle is a plain Value with the same numbers, label and attributes
+        of its own (an optimizer's ``p.m``)."""
+        return (_plain_value, (self.data, self.grad), dict(self.__dict__) or None)
 
 
-def _plain_value(data: float, grad: float, label: str) -> Value:
-    value = Value(data, label=label)
+def _plain_value(data: float, grad: float) -> Value:
+    value = Value(data)
     value.grad = grad
     return value
 

@@ -649,3 +649,32 @@ def test_the_runner_names_a_failing_cell(tmp_path, capsys):
     path = _notebook_in_micrograds_form(tmp_path / "failing.ipynb", "y.no_such_method()")
     assert runner.main([str(path)]) == 1
     assert "no_such_method" in capsys.readouterr().err
+
+
+# --- copies of graphs (micrograd's Values deep-copy; so do Neurograd's, and they pickle) ----
+
+
+def test_a_graph_deep_copies_and_pickles_with_its_labels_attributes_and_ops():
+    import copy
+    import pickle
+
+    a = Value(2.0, label="a")
+    a.m = 1.5
+    b = (a * a) ** 2 + a.dot(a, 1.0)  # a**4 + a**2 + 1: db/da = 4a**3 + 2a = 36 at 2
+    for copied in (copy.deepcopy(b), pickle.loads(pickle.dumps(b))):
+        (leaf,) = [v for v in inputs_last(copied) if v.label == "a"]
+        assert (leaf.label, leaf.m, leaf.data) == ("a", 1.5, 2.0) and leaf is not a
+        assert copied.data == 21.0 and copied._op == "+"
+        copied.backward()
+        assert leaf.grad == 36.0 and a.grad == 0.0
+
+
+def test_a_node_of_an_unregistered_op_does_not_pickle_and_says_why():
+    import pickle
+
+    op = Op("unlisted_double", lambda xp, x: 2.0 * x, lambda xp, grad, out, x: (2.0 * grad,))
+    from neurograd_core.value import apply
+
+    node = apply(op, Value(1.0))
+    with pytest.raises(TypeError, match="'unlisted_double' is not registered"):
+        pickle.dumps(node)

@@ -139,6 +139,17 @@ def test_copies_and_pickles_are_plain_values(moons):
     assert type(restored) is Value and restored.data == model.parameters()[0].data
 
 
+def test_copies_keep_a_parameters_label_and_attributes(moons):
+    X, Y = moons
+    model = fresh_model()
+    first = model.parameters()[0]
+    first.label, first.m = "w0", 0.25  # a micrograd-style optimizer's state on the Value
+    demo_objective(model, X, Y)
+    for copied in (copy.deepcopy(first), pickle.loads(pickle.dumps(first))):
+        assert type(copied) is Value and (copied.label, copied.m) == ("w0", 0.25)
+        assert copied.data == first.data and copied.grad == first.grad
+
+
 def test_parameters_shared_by_objectives_in_another_order(assert_close, moons):
     """A second objective over some of the parameters, reversed: read through an index."""
     X, Y = moons
