@@ -686,6 +686,8 @@ def torch_module_class() -> type:
             if ctx.mask is not None:  # rows computed after this group: read them now
                 computed, buffer, rows = ctx.mask
                 live = computed.tables[buffer][rows].detach() > 0
+                if live.shape[-1] != grad.shape[-1]:  # a FIXED node: live in any example
+                    live = live.any(-1, keepdim=True)
             shaped = []
             for g, x in zip(grads, inputs):
                 g = torch.as_tensor(g, dtype=torch.float64, device=grad.device)
@@ -720,6 +722,30 @@ def torch_module_class() -> type:
             blocks.append((inputs[0].buffer, input_rows[0] if shared else input_rows))
         return blocks
 
+    class LivePairs(torch.autograd.Function):
+        """A merged sum's (weight, input) products under a liveness mask: a weight gets
+        nothing from examples whose graph lacks the sum (``steps._Pairs``), where an
+        input that overflowed would add 0 * inf = NaN through the matrix product."""
+
+        @staticmethod
+        def forward(ctx: Any, mask: Any, weights: Any, inputs: Any) -> Any:
+            ctx.mask = mask
+            ctx.save_for_backward(weights, inputs)
+            return pair_products(weights, inputs, shared=inputs.ndim == 2)
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            weights, inputs = ctx.saved_tensors
+            computed, buffer, rows = ctx.mask
+            live = computed.tables[buffer][rows].detach() > 0
+            if live.shape[-1] != grad.shape[-1]:
+                live = live.any(-1, keepdim=True)
+            shared = inputs.ndim == 2
+            per_example = inputs[None] if shared else inputs
+            products = torch.where(live[:, None, :], grad[:, None, :] * per_example, 0.0)
+            d_inputs = weights.T @ grad if shared else weights[:, :, None] * grad[:, None, :]
+            return None, products.sum(-1), d_inputs
+
     class LateRows:
         """The rows of one forward pass, for a backward that reads liveness masks
         (``schedule.py``), computed after the nodes they mask."""
@@ -739,7 +765,10 @@ def torch_module_class() -> type:
             total = fixed_total if total is None else fixed_total + total
         if group.kind.n_pairs:
             weights, inputs = blocks[2][:, :, 0], blocks[3]
-            products = pair_products(weights, inputs, shared=inputs.ndim == 2)
+            if mask is None:
+                products = pair_products(weights, inputs, shared=inputs.ndim == 2)
+            else:
+                products = LivePairs.apply(mask, weights, inputs)
             total = products if total is None else products + total
         assert total is not None  # a sum has at least one term or pair
         return total.expand(shape)

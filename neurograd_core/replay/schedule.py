@@ -43,9 +43,11 @@ the ``where`` nodes above it (it is live where a consumer that passes it the
 gradient is live, and, for a select op, where the condition picks it). Replay's
 backward keeps that node's gradients to its inputs where its mask holds
 (``steps.OpStep``). Nodes that every example has (the model, the first-order
-gradient down to the ``where`` nodes) get no mask and cost nothing. Two kinds of
-node keep no mask: a merged sum (it passes gradients on, or multiplies them by a
-weight) and a ``FIXED`` node (its one gradient is the batch's sum already).
+gradient down to the ``where`` nodes) get no mask and cost nothing. A merged sum
+has its last node's mask, which holds for every link and product merged into it
+(each had that one consumer); ``steps.SumStep`` needs it only where a pair's input
+is not finite. A ``FIXED`` node's one gradient is the batch's sum: it passes it on
+if it is live in any example.
 
 Ops tell which edges carry a gradient by their traits: ``"select"`` (its
 condition input gets none, each branch where chosen) and ``"no_gradient"``.
@@ -365,6 +367,8 @@ def _analyse(graph: FlatGraph, masks: dict[int, int]) -> _Analysis:
             pattern = tuple(found.batched[i] for i in terms)
             pairs_batched = any(found.batched[p.input] for p in pairs)
             what = SumKind(len(pairs), pairs_batched)
+            if node in masks:
+                mask = BATCH if batched[masks[node]] else FIXED
         else:
             op = graph.ops[node]
             assert op is not None
@@ -372,7 +376,7 @@ def _analyse(graph: FlatGraph, masks: dict[int, int]) -> _Analysis:
             pattern = tuple(found.batched[i] for i in inputs)
             what = _op_kind(op)
             passes_gradient = NO_GRADIENT not in op.traits
-            if node in masks and batched[node]:  # a FIXED node's gradient sums the batch's
+            if node in masks:
                 mask = BATCH if batched[masks[node]] else FIXED
         found.inputs[node] = inputs
         found.batched[node] = any(found.batched[i] for i in inputs)

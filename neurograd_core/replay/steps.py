@@ -22,6 +22,8 @@ import numpy as np
 from neurograd_core.namespaces import BACKENDS, array_namespace
 from neurograd_core.replay.schedule import BATCH, FIXED, Group, Read, Row, Rows, SumKind
 
+INF = float("inf")
+
 # -- backends -------------------------------------------------------------------------------
 
 
@@ -381,7 +383,11 @@ class OpStep:
                 f"for {len(self.readers)} inputs"
             )
         shape = out.shape
-        live = self.mask.read() > 0 if self.mask is not None else None
+        live = None
+        if self.mask is not None:
+            live = self.mask.read() > 0
+            if live.shape[-1] != shape[-1]:  # a FIXED node: live if live in any example
+                live = live.any(-1, keepdims=True)
         for k, reader, over_batch in self.grad_readers:
             contribution = grads[k]
             if getattr(contribution, "shape", None) != shape:  # a number, or broadcast
@@ -419,6 +425,8 @@ class SumStep:
         self.fixed_terms = _TermRows([r for r in terms if r.buffer == FIXED], FIXED, size, backend)
         weights, inputs = group.reads[n_terms : n_terms + n_pairs], group.reads[n_terms + n_pairs :]
         self.pairs = _Pairs(weights, inputs, backend) if n_pairs else None
+        mask = group.mask  # see OpStep; a sum only passes gradients on: its pairs need it
+        self.mask = Reader(mask.rows, mask.buffer, backend, False) if mask is not None else None
 
     def bind(self, buffers: Buffers) -> None:
         rows = slice(self.out.start, self.out.start + self.out.size)
@@ -428,6 +436,8 @@ class SumStep:
         self.fixed_terms.bind(buffers)
         if self.pairs is not None:
             self.pairs.bind(buffers)
+        if self.mask is not None:
+            self.mask.bind(buffers)
         self.backend = buffers.backend
         self.sum_over_batch = self.out.buffer == BATCH
 
@@ -448,7 +458,8 @@ class SumStep:
     def backward(self) -> None:
         grad = self.grads
         if self.pairs is not None:
-            self.pairs.backward(grad)
+            live = self.mask.read() > 0 if self.mask is not None else None
+            self.pairs.backward(grad, live)
         if self.batch_terms.adder is not None:
             self.batch_terms.add(grad)
         if self.fixed_terms.adder is not None:
@@ -539,8 +550,15 @@ class _Pairs:
             out[...] = pair_products(weights, inputs, self.shared)
         self.saved = (weights, inputs)
 
-    def backward(self, grad: Any) -> None:
+    def backward(self, grad: Any, live: Any = None) -> None:
+        """``live``: where each sum is in the example's graph (``schedule``'s liveness), or
+        None where it always is."""
         weights, inputs = self.saved
+        if live is not None and self.grad_weights and not bool((abs(inputs) < INF).all()):
+            self._add_live_weight_gradients(grad, inputs, live)  # 0 * inf must not leak
+            if self.grad_inputs:
+                self._add_input_gradients(weights, grad)
+            return
         if self.buffer == FIXED and grad.shape[-1] != 1:  # the products are the same per example
             grad = self.backend.sum_columns(grad)
         if self.squares and self.weights.grad_view is not None:  # d(x*x) = 2x, added once
@@ -557,15 +575,31 @@ class _Pairs:
             else:
                 self.weights.add(d_weights)
         if self.grad_inputs:
-            if self.shared:
-                d_inputs = weights.T @ grad
-            else:
-                d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
-            target = self.inputs.grad_view
-            if target is not None:  # Reader.add, without the call
-                target += d_inputs
-            else:
-                self.inputs.add(d_inputs)
+            self._add_input_gradients(weights, grad)
+
+    def _add_input_gradients(self, weights: Any, grad: Any) -> None:
+        if self.buffer == FIXED and grad.shape[-1] != 1:
+            grad = self.backend.sum_columns(grad)
+        if self.shared:
+            d_inputs = weights.T @ grad
+        else:
+            d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
+        target = self.inputs.grad_view
+        if target is not None:  # Reader.add, without the call
+            target += d_inputs
+        else:
+            self.inputs.add(d_inputs)
+
+    def _add_live_weight_gradients(self, grad: Any, inputs: Any, live: Any) -> None:
+        """The weights' gradients product by product, each example's only where the sum
+        is live there: an input that overflowed in a branch an example did not take
+        would add 0 * inf = NaN through the matrix product."""
+        if live.shape[-1] != grad.shape[-1]:  # a FIXED sum: live in any example
+            live = live.any(-1, keepdims=True)
+        xp = self.backend.xp
+        per_example = inputs[None, :, :] if self.shared else inputs  # (size or 1, k, width)
+        products = xp.where(live[:, None, :], grad[:, None, :] * per_example, 0.0)
+        self.weights.add(products.sum(-1))
 
 
 Step = OpStep | SumStep

@@ -237,3 +237,87 @@ def op_apply(op, inputs, attrs):
     from neurograd_core.value import apply
 
     return apply(op, *inputs, **attrs)
+
+
+def _bent(xp, x, w):
+    """w e**x + w x**2 / 2 + x below 0, w x above: one op whose gradient is a weighted sum
+    on one side, with the weight a parameter (so replay would merge it into a product)."""
+    return xp.where(x < 0, w * xp.exp(x) + w * (x * x / 2) + x, w * x)
+
+
+def _bent_backward(xp, grad, out, x, w):
+    d_x = xp.where(x < 0, w * xp.exp(x) + w * x + 1.0, w)
+    d_w = xp.where(x < 0, xp.exp(x) + x * x / 2, x)
+    return grad * d_x, grad * d_w
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "to_torch"])
+def test_a_weighted_sum_in_a_branch_not_taken_leaks_nothing_into_its_weight(backend):
+    """At x = 800 the x < 0 side's e**x overflows; no example there takes it, so its
+    weight's gradient must get nothing from it (a merged sum would add 0 * inf)."""
+    from neurograd_core import Op
+    from neurograd_core.value import apply
+
+    op = Op("bent", _bent, _bent_backward)
+    w = Value(0.5)
+
+    def per_example(x):
+        (slope,) = grad(apply(op, x, w), x, create_graph=True)
+        return slope * slope
+
+    xs = np.array([-1.0, -0.25, 0.5, 800.0])
+    with registry.isolated():
+        registry.register(op)
+        replay = trace(per_example, [w], xs, backend="numpy" if backend == "to_torch" else backend)
+        outputs = replay.forward(xs)
+        replay.backward()
+        replay_grad = w.grad
+        if backend == "to_torch":
+            import torch
+
+            module = replay.to_torch()
+            out = module(torch.tensor(xs))
+            out.sum().backward()
+            outputs, replay_grad = out.detach().numpy(), module.params.grad.item()
+        w.grad = 0.0
+        eager = []
+        for x in xs.tolist():
+            out = per_example(Value(x))
+            out.backward()
+            eager.append(out.data)
+    np.testing.assert_allclose(outputs, eager, rtol=1e-12)
+    assert math.isfinite(w.grad)
+    assert replay_grad == pytest.approx(w.grad, rel=1e-12)
+
+
+def _steep(xp, x, w):
+    """e**(1000 w) x below 0, x above."""
+    return xp.where(x < 0, xp.exp(w * 1000.0) * x, x)
+
+
+def _steep_backward(xp, grad, out, x, w):
+    d_x = xp.where(x < 0, xp.exp(w * 1000.0), 1.0)
+    d_w = xp.where(x < 0, 1000.0 * xp.exp(w * 1000.0) * x, 0.0)
+    return grad * d_x, grad * d_w
+
+
+def test_a_parameters_overflow_in_a_branch_no_example_takes_leaks_nothing():
+    """e**(1000 w) is computed from the parameter alone (one number for the batch) and
+    overflows; every example takes the other side, so w gets no gradient, as eagerly."""
+    from neurograd_core import Op
+    from neurograd_core.value import apply
+
+    op = Op("steep", _steep, _steep_backward)
+    w = Value(1.0)
+
+    def per_example(x):
+        (slope,) = grad(apply(op, x, w), x, create_graph=True)
+        return slope * slope + w * 0.0  # w is an input of every example's graph
+
+    xs = np.array([0.25, 0.5, 3.0])
+    with registry.isolated():
+        registry.register(op)
+        replay = trace(per_example, [w], xs)
+        np.testing.assert_array_equal(replay.forward(xs), [1.0, 1.0, 1.0])
+        replay.backward()
+    assert w.grad == 0.0
