@@ -17,6 +17,8 @@ from neurograd_core import Op, hookimpl
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 PI = math.pi
+BEND_AT_ZERO = -(math.pi**2) / 3  # sinc''(0), from sinc(x) = 1 - (pi x)**2 / 6 + ...
+INF = math.inf
 
 
 def erf(xp: Any, x: Any) -> Any:
@@ -47,7 +49,11 @@ def sinc_backward(xp: Any, grad: Any, out: Any, x: Any) -> tuple[Any]:
     product = x * PI
     squared = x * x * PI
     slope = grad * (product * xp.cos(product) - xp.sin(product)) / squared
-    return (xp.where(xp.equal(squared, 0), 0.0, slope),)
+    # At 0 the slope is PyTorch's 0, whatever grad is; written as grad * x * (-pi**2/3)
+    # (which is 0 there), so that its own derivative is sinc''(0) = -pi**2/3, where
+    # PyTorch's is nan (0/0). A subnormal x whose square is 0 keeps PyTorch's 0.
+    at_zero = xp.where(xp.abs(grad) < INF, grad * (x * BEND_AT_ZERO) + 0.0, 0.0)
+    return (xp.where(xp.equal(squared, 0), xp.where(xp.equal(x, 0), at_zero, 0.0), slope),)
 
 
 def _torch(name: str) -> Callable[..., Any]:

@@ -404,10 +404,28 @@ step = st.one_of(
 
 # Left out of the random graphs, with the reason: a graph reaches the exact point often.
 NOT_IN_RANDOM_GRAPHS = {
-    # at exactly 0 PyTorch's second derivative is nan (0/0) and Neurograd's 0.0, where
-    # -pi**2/3 is right; elsewhere the test above checks sinc to third order
+    # at exactly 0 PyTorch's second derivative is nan (0/0) and Neurograd's -pi**2/3,
+    # the right one (test_sinc_bends_at_zero_as_its_series_says); elsewhere the test
+    # above checks sinc to third order
     "sinc",
 }
+
+
+def test_sinc_bends_at_zero_as_its_series_says():
+    """sinc(x) = 1 - (pi x)**2 / 6 + (pi x)**4 / 120 - ...: at 0 the first and third
+    derivatives are 0 and the second is -pi**2 / 3; PyTorch's second is nan there."""
+    torch = pytest.importorskip("torch")
+    x = Value(0.0)
+    (slope,) = grad(x.sinc(), x, create_graph=True)
+    (bend,) = grad(slope, x, create_graph=True)
+    (third,) = grad(bend, x, allow_unused=True)
+    assert slope.data == 0.0 and math.copysign(1.0, slope.data) == 1.0  # PyTorch's +0.0
+    assert bend.data == pytest.approx(-(math.pi**2) / 3, rel=1e-15)
+    assert third is None or third.data == 0.0
+    near = torch.tensor(1e-5, dtype=torch.float64, requires_grad=True)
+    (torch_slope,) = torch.autograd.grad(torch.sinc(near), near, create_graph=True)
+    (torch_bend,) = torch.autograd.grad(torch_slope, near)
+    assert bend.data == pytest.approx(torch_bend.item(), rel=1e-6)  # continuous at 0
 
 
 def test_the_random_graphs_use_every_bundled_op():
