@@ -27,6 +27,11 @@ ZERO = -0.0  # what an op gives an input it passes no gradient: x + -0.0 is x, b
 FLAT = (NO_GRADIENT,)  # the trait of every op here but WHERE
 
 
+def as_value(x: Any) -> Value:
+    """``x`` itself if it is a Value, else a leaf holding it (a number)."""
+    return x if isinstance(x, Value) else Value(x)
+
+
 def _less(xp: Any, a: Any, b: Any) -> Any:
     return xp.where(a < b, 1.0, 0.0)
 
@@ -112,7 +117,7 @@ def flat(name: str, *operands: Any) -> Value:
         forward = _flat_forward(name, arity)
         backward = _flat_two if arity == 2 else _flat_one
         op = _FLAT[name] = Op(name, forward, backward, traits=FLAT)
-    children = tuple(map(_as_value, operands))
+    children = tuple(map(as_value, operands))
     return Value(op.eager_forward(*[c.data for c in children]), children, op)
 
 
@@ -146,17 +151,13 @@ class Condition(Value):
         return condition(NOT, self)
 
 
-def _as_value(x: Any) -> Value:
-    return x if isinstance(x, Value) else Value(float(x))
-
-
 def condition(op: Op, *operands: Any) -> Condition:
     """``op`` (a comparison or a logical op) on Values or numbers, as a ``Condition``."""
-    children = tuple(map(_as_value, operands))
+    children = tuple(map(as_value, operands))
     return Condition(op.eager_forward(*[c.data for c in children]), children, op)
 
 
 def where(chosen: Value, a: Any, b: Any) -> Value:
     """``a`` where ``chosen`` holds, else ``b``: one node with both branches below it."""
-    children = (chosen, _as_value(a), _as_value(b))
+    children = (chosen, as_value(a), as_value(b))
     return Value(WHERE.eager_forward(*[c.data for c in children]), children, WHERE)

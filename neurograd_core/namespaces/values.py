@@ -30,10 +30,6 @@ def _data(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
-def _as_value(x: Any) -> Value:
-    return x if isinstance(x, Value) else Value(x)
-
-
 def _constant(name: str) -> Callable[..., Value]:
     """A zero-derivative function: its value on ``.data``, as a leaf (while replay traces,
     a node, as the number depends on the example)."""
@@ -51,10 +47,10 @@ def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], 
     def call(a: Any, b: Any) -> Value:
         x, y = _data(a), _data(b)
         if x != x:
-            return _as_value(a)
+            return branches.as_value(a)
         if y != y:
-            return _as_value(b)
-        return _as_value(a if pick_first(x, y) else b)
+            return branches.as_value(b)
+        return branches.as_value(a if pick_first(x, y) else b)
 
     return call
 
@@ -62,7 +58,7 @@ def _select(pick_first: Callable[[float, float], bool]) -> Callable[[Any, Any], 
 def _where(condition: Any, a: Any, b: Any) -> Value:
     if isinstance(condition, Value):  # a node: replay is tracing (``branches``)
         return branches.where(condition, a, b)
-    return _as_value(a if condition else b)
+    return branches.as_value(a if condition else b)
 
 
 def _equal(a: Any, b: Any) -> Any:

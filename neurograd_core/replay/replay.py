@@ -22,7 +22,15 @@ import numpy as np
 
 from neurograd_core.replay.parameters import ParameterArrays, arrays_of, store
 from neurograd_core.replay.schedule import BATCH, FIXED, Schedule, SumKind, build_schedule
-from neurograd_core.replay.steps import Backend, Buffers, make_backend, make_step, pair_products
+from neurograd_core.replay.steps import (
+    Backend,
+    Buffers,
+    live_examples,
+    live_weight_gradients,
+    make_backend,
+    make_step,
+    pair_products,
+)
 from neurograd_core.replay.trace import (
     FlatGraph,
     InputSpec,
@@ -644,7 +652,7 @@ def torch_module_class() -> type:
             for group, reads, mask in zip(self.groups, self.reads, self.masks):
                 blocks = [tables[buffer][getattr(self, name)] for buffer, name in reads]
                 out_width = width if group.out.buffer == BATCH else 1
-                late = None if mask is None else (computed, mask[0], getattr(self, mask[1]))
+                late = None if mask is None else LateMask(computed, mask[0], getattr(self, mask[1]))
                 result = _compute(group, blocks, (group.out.size, out_width), late)
                 tables[group.out.buffer] = torch.cat([tables[group.out.buffer], result])
             computed.tables = tables
@@ -682,12 +690,7 @@ def torch_module_class() -> type:
                     f"backward of op {ctx.op.name!r} returned {len(grads)} gradients "
                     f"for {len(inputs)} inputs"
                 )
-            live = None
-            if ctx.mask is not None:  # rows computed after this group: read them now
-                computed, buffer, rows = ctx.mask
-                live = computed.tables[buffer][rows].detach() > 0
-                if live.shape[-1] != grad.shape[-1]:  # a FIXED node: live in any example
-                    live = live.any(-1, keepdim=True)
+            live = None if ctx.mask is None else ctx.mask.read(grad.shape[-1])
             shaped = []
             for g, x in zip(grads, inputs):
                 g = torch.as_tensor(g, dtype=torch.float64, device=grad.device)
@@ -736,21 +739,27 @@ def torch_module_class() -> type:
         @staticmethod
         def backward(ctx: Any, grad: Any) -> Any:
             weights, inputs = ctx.saved_tensors
-            computed, buffer, rows = ctx.mask
-            live = computed.tables[buffer][rows].detach() > 0
-            if live.shape[-1] != grad.shape[-1]:
-                live = live.any(-1, keepdim=True)
+            live = ctx.mask.read(grad.shape[-1])
+            d_weights = live_weight_gradients(xp, grad, inputs, live)
             shared = inputs.ndim == 2
-            per_example = inputs[None] if shared else inputs
-            products = torch.where(live[:, None, :], grad[:, None, :] * per_example, 0.0)
             d_inputs = weights.T @ grad if shared else weights[:, :, None] * grad[:, None, :]
-            return None, products.sum(-1), d_inputs
+            return None, d_weights, d_inputs
 
     class LateRows:
-        """The rows of one forward pass, for a backward that reads liveness masks
-        (``schedule.py``), computed after the nodes they mask."""
+        """The rows of one forward pass, filled in when it ends: a liveness mask
+        (``schedule.py``) is computed after the nodes it masks, and read by their backward."""
 
         tables: list[Any]
+
+    class LateMask:
+        """One group's liveness mask rows, read from the pass's ``LateRows`` in backward."""
+
+        def __init__(self, computed: LateRows, buffer: int, rows: Any) -> None:
+            self.computed, self.buffer, self.rows = computed, buffer, rows
+
+        def read(self, width: int) -> Any:
+            mask = self.computed.tables[self.buffer][self.rows].detach()
+            return live_examples(xp, mask, width)
 
     def _compute(group: Any, blocks: list[Any], shape: tuple[int, int], mask: Any) -> Any:
         """The group's nodes as a ``shape`` tensor, from the blocks ``_read_blocks`` describes."""

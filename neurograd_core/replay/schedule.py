@@ -367,8 +367,6 @@ def _analyse(graph: FlatGraph, masks: dict[int, int]) -> _Analysis:
             pattern = tuple(found.batched[i] for i in terms)
             pairs_batched = any(found.batched[p.input] for p in pairs)
             what = SumKind(len(pairs), pairs_batched)
-            if node in masks:
-                mask = BATCH if batched[masks[node]] else FIXED
         else:
             op = graph.ops[node]
             assert op is not None
@@ -376,16 +374,15 @@ def _analyse(graph: FlatGraph, masks: dict[int, int]) -> _Analysis:
             pattern = tuple(found.batched[i] for i in inputs)
             what = _op_kind(op)
             passes_gradient = NO_GRADIENT not in op.traits
-            if node in masks:
-                mask = BATCH if batched[masks[node]] else FIXED
+        if node in masks:
+            mask = BATCH if batched[masks[node]] else FIXED
+            found.masks[node] = masks[node]
         found.inputs[node] = inputs
         found.batched[node] = any(found.batched[i] for i in inputs)
         found.needs_grad[node] = passes_gradient and any(found.needs_grad[i] for i in inputs)
         found.level[node] = 1 + max(found.level[i] for i in inputs)
         key = GroupKey(found.level[node], what, pattern, mask)
         found.groups.setdefault(key, []).append(node)
-        if mask != -1:
-            found.masks[node] = masks[node]
     return found
 
 

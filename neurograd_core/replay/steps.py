@@ -316,6 +316,23 @@ def pair_products(weights: Any, inputs: Any, shared: bool) -> Any:
     return (weights[:, None, :] @ inputs)[:, 0, :]
 
 
+def live_examples(xp: Any, mask: Any, width: int) -> Any:
+    """Where masked nodes are in each example's graph (``schedule``'s liveness masks), as
+    booleans of ``width`` columns; a ``FIXED`` node (one column) is live if any example is."""
+    live = mask > 0
+    if live.shape[-1] != width:
+        live = xp.any(live, axis=-1, keepdims=True)
+    return live
+
+
+def live_weight_gradients(xp: Any, grad: Any, inputs: Any, live: Any) -> Any:
+    """Merged sums' weight gradients product by product, each example's only where its sum
+    is live: an input that overflowed in a branch an example did not take would add
+    0 * inf = NaN through ``grad @ inputs.T``. ``inputs`` as ``pair_products`` takes them."""
+    per_example = inputs[None, :, :] if inputs.ndim == 2 else inputs  # (size or 1, k, width)
+    return xp.where(live[:, None, :], grad[:, None, :] * per_example, 0.0).sum(-1)
+
+
 # -- steps ----------------------------------------------------------------------------------
 
 
@@ -333,7 +350,7 @@ class OpStep:
         self.size = group.out.size
         self.needs_grad = group.needs_grad
         self.readers = [Reader(r.rows, r.buffer, backend, r.needs_grad) for r in group.reads]
-        mask = group.mask  # see liveness.py: where each node is in the example's graph
+        mask = group.mask  # where each node is in the example's graph: schedule.py
         self.mask = Reader(mask.rows, mask.buffer, backend, False) if mask is not None else None
         self.grad_readers: list[tuple[int, Reader, bool]] = []
         self.saved: list[Any] = []
@@ -383,11 +400,7 @@ class OpStep:
                 f"for {len(self.readers)} inputs"
             )
         shape = out.shape
-        live = None
-        if self.mask is not None:
-            live = self.mask.read() > 0
-            if live.shape[-1] != shape[-1]:  # a FIXED node: live if live in any example
-                live = live.any(-1, keepdims=True)
+        live = None if self.mask is None else live_examples(self.xp, self.mask.read(), shape[-1])
         for k, reader, over_batch in self.grad_readers:
             contribution = grads[k]
             if getattr(contribution, "shape", None) != shape:  # a number, or broadcast
@@ -458,7 +471,9 @@ class SumStep:
     def backward(self) -> None:
         grad = self.grads
         if self.pairs is not None:
-            live = self.mask.read() > 0 if self.mask is not None else None
+            live = None
+            if self.mask is not None:
+                live = live_examples(self.backend.xp, self.mask.read(), grad.shape[-1])
             self.pairs.backward(grad, live)
         if self.batch_terms.adder is not None:
             self.batch_terms.add(grad)
@@ -554,52 +569,32 @@ class _Pairs:
         """``live``: where each sum is in the example's graph (``schedule``'s liveness), or
         None where it always is."""
         weights, inputs = self.saved
+        d_weights = None
         if live is not None and self.grad_weights and not bool((abs(inputs) < INF).all()):
-            self._add_live_weight_gradients(grad, inputs, live)  # 0 * inf must not leak
-            if self.grad_inputs:
-                self._add_input_gradients(weights, grad)
-            return
+            d_weights = live_weight_gradients(self.backend.xp, grad, inputs, live)
         if self.buffer == FIXED and grad.shape[-1] != 1:  # the products are the same per example
             grad = self.backend.sum_columns(grad)
-        if self.squares and self.weights.grad_view is not None:  # d(x*x) = 2x, added once
-            self.weights.grad_view += 2.0 * (grad @ inputs.T)
+        if d_weights is None and self.squares and self.weights.grad_view is not None:
+            self.weights.grad_view += 2.0 * (grad @ inputs.T)  # d(x*x) = 2x, added once
             return
         if self.grad_weights:
-            if self.shared:
-                d_weights = grad @ inputs.T
-            else:
-                d_weights = (inputs @ grad[:, :, None])[:, :, 0]
+            if d_weights is None:  # the common case: no mask, or every input finite
+                d_weights = grad @ inputs.T if self.shared else (inputs @ grad[:, :, None])[:, :, 0]
             target = self.weights.grad_view
             if target is not None:  # TableReader.add, without the call
                 target += d_weights
             else:
                 self.weights.add(d_weights)
         if self.grad_inputs:
-            self._add_input_gradients(weights, grad)
-
-    def _add_input_gradients(self, weights: Any, grad: Any) -> None:
-        if self.buffer == FIXED and grad.shape[-1] != 1:
-            grad = self.backend.sum_columns(grad)
-        if self.shared:
-            d_inputs = weights.T @ grad
-        else:
-            d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
-        target = self.inputs.grad_view
-        if target is not None:  # Reader.add, without the call
-            target += d_inputs
-        else:
-            self.inputs.add(d_inputs)
-
-    def _add_live_weight_gradients(self, grad: Any, inputs: Any, live: Any) -> None:
-        """The weights' gradients product by product, each example's only where the sum
-        is live there: an input that overflowed in a branch an example did not take
-        would add 0 * inf = NaN through the matrix product."""
-        if live.shape[-1] != grad.shape[-1]:  # a FIXED sum: live in any example
-            live = live.any(-1, keepdims=True)
-        xp = self.backend.xp
-        per_example = inputs[None, :, :] if self.shared else inputs  # (size or 1, k, width)
-        products = xp.where(live[:, None, :], grad[:, None, :] * per_example, 0.0)
-        self.weights.add(products.sum(-1))
+            if self.shared:
+                d_inputs = weights.T @ grad
+            else:
+                d_inputs = (weights[:, :, None] * grad[:, None, :]).reshape(-1, grad.shape[1])
+            target = self.inputs.grad_view
+            if target is not None:  # Reader.add, without the call
+                target += d_inputs
+            else:
+                self.inputs.add(d_inputs)
 
 
 Step = OpStep | SumStep

@@ -27,6 +27,24 @@ PENALTY = 0.1
 ATTRIBUTES = {"pow": {"exponent": 3}}  # ops that cannot go without an attribute
 
 
+def replayed(per_example, w, columns, backend):
+    """The outputs over the batch ``columns`` and d(sum of outputs)/dw, replayed on
+    ``backend`` ("numpy", "torch", or "to_torch": numpy's trace as a torch module)."""
+    replay = trace(
+        per_example, [w], *columns, backend="numpy" if backend == "to_torch" else backend
+    )
+    if backend != "to_torch":
+        outputs = replay.forward(*columns)
+        replay.backward()
+        return outputs, w.grad
+    import torch
+
+    module = replay.to_torch()
+    out = module(*[torch.tensor(c) for c in columns])
+    out.sum().backward()
+    return out.detach().numpy(), module.params.grad.item()
+
+
 def penalised(model, activation=None):
     def per_example(x, y):
         score = model(x)
@@ -205,19 +223,7 @@ def test_every_ops_gradient_penalty_replays_as_eager(assert_close, name, backend
         slopes = grad(out, list(xs), create_graph=True, allow_unused=True)
         return out + sum(g * g for g in slopes if g is not None)
 
-    replay = trace(
-        per_example, [w], *columns, backend="numpy" if backend == "to_torch" else backend
-    )
-    outputs = replay.forward(*columns)
-    replay.backward()
-    replay_grad = w.grad
-    if backend == "to_torch":
-        import torch
-
-        module = replay.to_torch()
-        out = module(*[torch.tensor(c) for c in columns])
-        out.sum().backward()
-        outputs, replay_grad = out.detach().numpy(), module.params.grad.item()
+    outputs, replay_grad = replayed(per_example, w, columns, backend)
     eager, eager_grads = [], []
     for row in zip(*[c.tolist() for c in columns]):
         w.grad = 0.0
@@ -268,17 +274,7 @@ def test_a_weighted_sum_in_a_branch_not_taken_leaks_nothing_into_its_weight(back
     xs = np.array([-1.0, -0.25, 0.5, 800.0])
     with registry.isolated():
         registry.register(op)
-        replay = trace(per_example, [w], xs, backend="numpy" if backend == "to_torch" else backend)
-        outputs = replay.forward(xs)
-        replay.backward()
-        replay_grad = w.grad
-        if backend == "to_torch":
-            import torch
-
-            module = replay.to_torch()
-            out = module(torch.tensor(xs))
-            out.sum().backward()
-            outputs, replay_grad = out.detach().numpy(), module.params.grad.item()
+        outputs, replay_grad = replayed(per_example, w, [xs], backend)
         w.grad = 0.0
         eager = []
         for x in xs.tolist():
